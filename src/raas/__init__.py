@@ -1,0 +1,1 @@
+"""RAAS: Register As A Service and LinkRegister over SOAP."""

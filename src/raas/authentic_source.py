@@ -1,0 +1,28 @@
+"""The authentic source (national register + BIS register) as the use cases see it.
+
+Production would put an adapter to the real registers behind `AuthenticSource`; this project
+ships the stub, which keeps its persons in its own PostgreSQL tables, fed by `raas source …`.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from raas.models.persons import Person
+from raas.persistence.repositories import PersonRepository
+
+
+class AuthenticSource(Protocol):
+    def person(self, ssin: str) -> Person | None:
+        """The person the source knows under `ssin` (active, replaced or canceled), or None."""
+        ...
+
+
+class StubAuthenticSource:
+    """The stub: persons read from the `source_persons` table, in the caller's transaction."""
+
+    def __init__(self, persons: PersonRepository) -> None:
+        self._persons = persons
+
+    def person(self, ssin: str) -> Person | None:
+        return self._persons.get(ssin)

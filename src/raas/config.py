@@ -1,0 +1,44 @@
+"""Settings, read once from the environment (every name starts with RAAS_)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the service and the CLI can be configured with."""
+
+    database_url: str | None = None
+    data_dir: Path = Path(".raas")
+    public_url: str = "http://127.0.0.1:8080"
+    max_body_bytes: int = 2 * 1024 * 1024
+    max_xml_depth: int = 64
+    auth_cache_seconds: float = 60.0
+    pool_size: int = 5
+    log_json: bool = False
+
+    @property
+    def embedded_pgdata(self) -> Path:
+        """Where the embedded PostgreSQL keeps its data when no database URL is given."""
+        return self.data_dir / "pgdata"
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        """Read the settings from the environment (or the mapping given)."""
+        env = dict(os.environ if env is None else env)
+        defaults = cls()
+        return cls(
+            database_url=env.get("RAAS_DATABASE_URL") or None,
+            data_dir=Path(env.get("RAAS_DATA_DIR", str(defaults.data_dir))),
+            public_url=env.get("RAAS_PUBLIC_URL", defaults.public_url).rstrip("/"),
+            max_body_bytes=int(env.get("RAAS_MAX_BODY_BYTES", defaults.max_body_bytes)),
+            max_xml_depth=int(env.get("RAAS_MAX_XML_DEPTH", defaults.max_xml_depth)),
+            auth_cache_seconds=float(
+                env.get("RAAS_AUTH_CACHE_SECONDS", defaults.auth_cache_seconds)
+            ),
+            pool_size=int(env.get("RAAS_POOL_SIZE", defaults.pool_size)),
+            log_json=env.get("RAAS_LOG_JSON", "").lower() in {"1", "true", "yes"},
+        )

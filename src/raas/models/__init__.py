@@ -1,0 +1,1 @@
+"""The domain: frozen dataclasses and pure functions, no I/O."""

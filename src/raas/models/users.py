@@ -1,0 +1,45 @@
+"""Users, organisations and roles."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import Enum
+
+from stdnum.be import vat
+from stdnum.exceptions import ValidationError
+
+_USERNAME = re.compile(r"^[A-Za-z0-9_.@-]{1,128}$")
+
+
+class Role(str, Enum):
+    CLIENT = "client"
+    ADMIN = "admin"
+
+
+@dataclass(frozen=True)
+class User:
+    """An authenticated caller: acts for one organisation, with one role."""
+
+    username: str
+    cbe_number: str
+    role: Role
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role is Role.ADMIN
+
+
+def normalise_cbe_number(value: str) -> str:
+    """The 10-digit KBO/CBE number, or ValueError when it is not mod-97 valid."""
+    try:
+        return vat.validate(value)
+    except ValidationError as error:
+        raise ValueError(f"not a valid KBO/CBE number: {value!r}") from error
+
+
+def check_username(value: str) -> str:
+    """The username, or ValueError when it has characters we do not accept."""
+    if not _USERNAME.match(value):
+        raise ValueError("a username has 1 to 128 characters from A-Z a-z 0-9 _ . @ -")
+    return value

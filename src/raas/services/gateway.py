@@ -1,0 +1,290 @@
+"""The WSGI gateway in front of the four spyne services.
+
+Everything every request needs happens here, once, before spyne sees it: a body size limit, a
+safe XML parse (no DTD, no entities, no network, bounded depth), WS-Security UsernameToken
+authentication, the Admin role check and schema validation against the service's XSD. Then spyne
+dispatches, and the gateway writes the audit entry and one log line. Refusals are SOAP faults
+with the contract's detail; nothing here ever answers an HTML page or a stack trace.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from io import BytesIO
+from typing import Any
+from uuid import uuid4
+
+from lxml import etree
+
+from raas.models.errors import AuthenticationFailed, ServiceUnavailable
+from raas.models.users import User
+from raas.persistence.repositories import AuditEntry
+from raas.services.documents import ServiceDocuments
+from raas.services.faults import SOAP_ENV, ContractFault, fault_envelope
+from raas.services.operation import Call
+
+log = logging.getLogger("raas.request")
+
+WSSE = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd"
+PASSWORD_TEXT = (
+    "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-username-token-profile-1.0"
+    "#PasswordText"
+)
+_SSIN = re.compile(r"^[0-9]{11}$")
+_XML = [("Content-Type", "text/xml; charset=utf-8")]
+_TEXT = [("Content-Type", "text/plain; charset=utf-8")]
+
+StartResponse = Callable[..., Any]
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """One mounted service: its spyne WSGI app, documents, request schema and operations."""
+
+    name: str
+    app: Callable[..., Iterable[bytes]]
+    documents: ServiceDocuments
+    schema: etree.XMLSchema
+    namespace: str
+    operations: frozenset[str]
+    admin_only: bool
+
+
+@dataclass(frozen=True)
+class GatewayLimits:
+    max_body_bytes: int
+    max_depth: int
+
+
+class Gateway:
+    """The WSGI application: routes, guards, dispatches, audits and logs every request."""
+
+    def __init__(
+        self,
+        endpoints: dict[str, Endpoint],
+        limits: GatewayLimits,
+        authenticate: Callable[[str, str], User],
+        audit: Callable[[AuditEntry], None],
+        database_ok: Callable[[], bool],
+        uow: Callable[[], Any],
+        log_json: bool = False,
+    ) -> None:
+        self._endpoints = endpoints
+        self._limits = limits
+        self._authenticate = authenticate
+        self._audit = audit
+        self._database_ok = database_ok
+        self._uow = uow
+        self._log_json = log_json
+        self._xsds = {n: x for e in endpoints.values() for n, x in e.documents.xsds.items()}
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "") or "/"
+        method = environ.get("REQUEST_METHOD", "GET")
+        if path == "/health" and method in ("GET", "HEAD"):
+            return self._health(start_response)
+        if path.startswith("/xsd/") and method == "GET":
+            return self._xsd(path.removeprefix("/xsd/"), start_response)
+        endpoint = self._endpoints.get(path.rstrip("/"))
+        if endpoint is None:
+            return _plain(start_response, "404 Not Found", "no such service\n")
+        if method == "GET" and environ.get("QUERY_STRING", "").lower() == "wsdl":
+            start_response("200 OK", _XML)
+            return [endpoint.documents.wsdl]
+        if method != "POST":
+            return _plain(start_response, "405 Method Not Allowed", "POST a SOAP request\n")
+        return self._soap(endpoint, environ, start_response)
+
+    # -- SOAP requests -------------------------------------------------------------------------
+
+    def _soap(
+        self, endpoint: Endpoint, environ: dict[str, Any], start_response: StartResponse
+    ) -> Iterable[bytes]:
+        started = time.perf_counter()
+        call = Call(uuid4(), datetime.now(UTC), endpoint.name, self._uow)
+        try:
+            status_line, headers, body = self._handle(endpoint, call, environ)
+        except ContractFault as fault:
+            call.status_code = fault.code
+            status_line, headers, body = "500 Internal Server Error", _XML, fault_envelope(
+                fault, str(call.ticket)
+            )
+        except Exception:
+            log.exception("ticket=%s unexpected gateway error", call.ticket)
+            call.status_code = "MSG00003"
+            status_line, headers, body = "500 Internal Server Error", _XML, fault_envelope(
+                ContractFault("MSG00003"), str(call.ticket)
+            )
+        duration_ms = round((time.perf_counter() - started) * 1000)
+        self._record(call, duration_ms)
+        start_response(status_line, [*headers, ("Content-Length", str(len(body)))])
+        return [body]
+
+    def _handle(
+        self, endpoint: Endpoint, call: Call, environ: dict[str, Any]
+    ) -> tuple[str, list[tuple[str, str]], bytes]:
+        raw = self._read_body(environ)
+        envelope = self._parse(raw)
+        header, payload = _envelope_parts(envelope)
+        if payload.tag.rpartition("}")[0][1:] != endpoint.namespace or (
+            etree.QName(payload).localname not in endpoint.operations
+        ):
+            raise ContractFault("MSG00004", f"{endpoint.name} has no operation {payload.tag}")
+        call.operation = etree.QName(payload).localname
+        call.ssins.extend(_ssins_in(payload))
+        call.user = self._authenticate_header(header)
+        if endpoint.admin_only and not call.user.is_admin:
+            raise ContractFault("MSG00016", "this operation is reserved to administrators")
+        if not endpoint.schema.validate(payload):
+            error = endpoint.schema.error_log.last_error
+            raise ContractFault("MSG00004", f"line {error.line}: {error.message}")
+        return self._dispatch(endpoint, call, environ, raw)
+
+    def _dispatch(
+        self, endpoint: Endpoint, call: Call, environ: dict[str, Any], raw: bytes
+    ) -> tuple[str, list[tuple[str, str]], bytes]:
+        inner = dict(environ)
+        inner["wsgi.input"] = BytesIO(raw)
+        inner["CONTENT_LENGTH"] = str(len(raw))
+        inner["raas.call"] = call
+        captured: dict[str, Any] = {}
+
+        def capture(status_line: str, headers: list[tuple[str, str]], exc_info: Any = None) -> None:
+            captured["status"], captured["headers"] = status_line, headers
+
+        body = b"".join(endpoint.app(inner, capture))
+        if call.status_code is None:
+            # spyne refused the request before our operation ran: never pass its text on.
+            raise ContractFault("MSG00003")
+        headers = [(k, v) for k, v in captured["headers"] if k.lower() != "content-length"]
+        return captured["status"], headers, body
+
+    def _read_body(self, environ: dict[str, Any]) -> bytes:
+        limit = self._limits.max_body_bytes
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or -1)
+        except ValueError:
+            length = -1
+        if length > limit:
+            raise ContractFault("MSG00004", f"the request body exceeds {limit} bytes")
+        raw = environ["wsgi.input"].read(length if length >= 0 else limit + 1)
+        if len(raw) > limit:
+            raise ContractFault("MSG00004", f"the request body exceeds {limit} bytes")
+        return raw
+
+    def _parse(self, raw: bytes) -> etree._Element:
+        parser = etree.XMLParser(
+            resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False,
+            huge_tree=False, remove_comments=True, remove_pis=True,
+        )
+        try:
+            root = etree.fromstring(raw, parser)
+        except etree.XMLSyntaxError as error:
+            raise ContractFault("MSG00004", f"the request is not well-formed XML: {error.msg}")
+        if root.getroottree().docinfo.doctype or root.getroottree().docinfo.internalDTD:
+            raise ContractFault("MSG00004", "a DOCTYPE is not allowed in a request")
+        depth = 0
+        for event, _ in etree.iterwalk(root, events=("start", "end")):
+            depth += 1 if event == "start" else -1
+            if depth > self._limits.max_depth:
+                raise ContractFault(
+                    "MSG00004", f"the request is nested deeper than {self._limits.max_depth}"
+                )
+        return root
+
+    def _authenticate_header(self, header: etree._Element | None) -> User:
+        token = None if header is None else header.find(f"{{{WSSE}}}Security/{{{WSSE}}}UsernameToken")
+        if token is None:
+            raise ContractFault("MSG00014", "a WS-Security UsernameToken is required")
+        username = token.findtext(f"{{{WSSE}}}Username") or ""
+        password = token.find(f"{{{WSSE}}}Password")
+        if password is None or not username:
+            raise ContractFault("MSG00014", "the UsernameToken needs a Username and a Password")
+        if password.get("Type", PASSWORD_TEXT) != PASSWORD_TEXT:
+            raise ContractFault(
+                "MSG00014",
+                "only PasswordText is accepted: passwords are stored as salted hashes, "
+                "so a PasswordDigest cannot be checked (send PasswordText over TLS)",
+            )
+        try:
+            return self._authenticate(username, password.text or "")
+        except AuthenticationFailed:
+            raise ContractFault("MSG00014", "unknown user or wrong password") from None
+        except ServiceUnavailable:
+            raise ContractFault("MSG00001") from None
+
+    # -- audit, logging, health, documents -----------------------------------------------------
+
+    def _record(self, call: Call, duration_ms: int) -> None:
+        user = call.user
+        entry = AuditEntry(
+            at=call.received,
+            ticket_cbss=call.ticket,
+            cbe_number=user.cbe_number if user else None,
+            username=user.username if user else None,
+            service=call.service,
+            operation=call.operation,
+            ssins=tuple(dict.fromkeys(call.ssins)),
+            status_code=call.status_code or "MSG00003",
+            duration_ms=duration_ms,
+        )
+        try:
+            self._audit(entry)
+        except Exception:
+            log.exception("ticket=%s audit entry could not be written", call.ticket)
+        fields = {
+            "ticketCBSS": str(call.ticket),
+            "user": entry.username or "-",
+            "service": call.service,
+            "operation": call.operation,
+            "status": entry.status_code,
+            "duration_ms": duration_ms,
+        }
+        if self._log_json:
+            log.info(json.dumps(fields))
+        else:
+            log.info(" ".join(f"{k}={v}" for k, v in fields.items()))
+
+    def _health(self, start_response: StartResponse) -> Iterable[bytes]:
+        if self._database_ok():
+            return _plain(start_response, "200 OK", "ok\n")
+        return _plain(start_response, "503 Service Unavailable", "database unavailable\n")
+
+    def _xsd(self, name: str, start_response: StartResponse) -> Iterable[bytes]:
+        if name not in self._xsds:
+            return _plain(start_response, "404 Not Found", "no such schema\n")
+        start_response("200 OK", _XML)
+        return [self._xsds[name]]
+
+
+def _plain(start_response: StartResponse, status_line: str, text: str) -> Iterable[bytes]:
+    body = text.encode()
+    start_response(status_line, [*_TEXT, ("Content-Length", str(len(body)))])
+    return [body]
+
+
+def _envelope_parts(envelope: etree._Element) -> tuple[etree._Element | None, etree._Element]:
+    """The SOAP 1.1 Header (if any) and the one element in the Body."""
+    if envelope.tag != f"{{{SOAP_ENV}}}Envelope":
+        raise ContractFault("MSG00004", "the request is not a SOAP 1.1 envelope")
+    header = envelope.find(f"{{{SOAP_ENV}}}Header")
+    body = envelope.find(f"{{{SOAP_ENV}}}Body")
+    payload = [] if body is None else [child for child in body if isinstance(child.tag, str)]
+    if len(payload) != 1:
+        raise ContractFault("MSG00004", "the SOAP Body must hold exactly one request element")
+    return header, payload[0]
+
+
+def _ssins_in(payload: etree._Element) -> list[str]:
+    """The well-formed ssins a request names (for the audit log)."""
+    return [
+        text
+        for element in payload.iter("{*}ssin")
+        if (text := (element.text or "").strip()) and _SSIN.match(text)
+    ]

@@ -1,0 +1,112 @@
+"""The `operation` decorator: a spyne method that maps domain outcomes onto the contract.
+
+Every method takes one request element named like the operation and returns `<Name>Response`
+(document/literal, one part). The decorator fills `informationCustomer`, `informationCBSS` and
+turns domain errors into a `status`, unavailable systems into MSG00001 and anything unexpected
+into MSG00003 faults, recording the outcome on the call for the audit log.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+from spyne import rpc
+from spyne.model.fault import Fault
+
+from raas.models.errors import DomainError, ServiceUnavailable
+from raas.models.users import User
+from raas.services.faults import ContractFault, fault_detail
+from raas.services.status import DESCRIPTIONS, Kind, code_of, refused_value
+from raas.services.types import Information, InformationCBSS, Status, required
+
+log = logging.getLogger("raas.service")
+
+
+@dataclass
+class Call:
+    """One SOAP request as it goes through the gateway and a service (kept in the WSGI environ)."""
+
+    ticket: UUID
+    received: datetime
+    service: str
+    uow: Callable[[], Any]  # opens a unit of work (raas.persistence.uow.UnitOfWork)
+    operation: str = "-"
+    user: User | None = None
+    ssins: list[str] = field(default_factory=list)
+    status_code: str | None = None
+
+    @property
+    def caller(self) -> User:
+        """The authenticated user (the gateway lets no unauthenticated request through)."""
+        assert self.user is not None
+        return self.user
+
+
+def status(value: str, code: str = "MSG00000", **information: str) -> Status:
+    """A `status` block with the contract's description of `code`."""
+    return Status(
+        value=value,
+        code=code,
+        description=DESCRIPTIONS[code],
+        information=[Information(fieldName=k, fieldValue=v) for k, v in information.items()],
+    )
+
+
+def found(items: list[Any] | None) -> Status:
+    """DATA_FOUND, or NO_DATA_FOUND with MSG00100 when `items` is empty."""
+    return status("DATA_FOUND") if items else status("NO_DATA_FOUND", "MSG00100")
+
+
+def _fault(call: Call, fault: ContractFault) -> Fault:
+    call.status_code = fault.code
+    return Fault(
+        faultcode=fault.faultcode,
+        faultstring=DESCRIPTIONS[fault.code],
+        detail=fault_detail(fault, str(call.ticket)),
+    )
+
+
+def operation(request: type, response: type, kind: Kind) -> Callable[[Callable[..., Any]], Any]:
+    """Make `fn(call, request) -> response` a spyne method of the same name."""
+
+    def decorate(fn: Callable[..., Any]) -> Any:
+        def method(ctx, request_element):  # type: ignore[no-untyped-def]
+            call: Call = ctx.transport.req_env["raas.call"]
+            try:
+                answer = fn(call, request_element)
+            except DomainError as error:
+                answer = response(status=status(refused_value(kind), code_of(error),
+                                                **error.information))
+            except ContractFault as error:
+                raise _fault(call, error) from None
+            except ServiceUnavailable:
+                log.warning("ticket=%s database unavailable", call.ticket)
+                raise _fault(call, ContractFault("MSG00001")) from None
+            except Exception:
+                log.exception("ticket=%s unexpected error in %s", call.ticket, call.operation)
+                raise _fault(call, ContractFault("MSG00003")) from None
+            answer.informationCustomer = request_element.informationCustomer
+            answer.informationCBSS = InformationCBSS(
+                ticketCBSS=str(call.ticket),
+                timestampReceive=call.received,
+                timestampReply=datetime.now(UTC),
+            )
+            call.status_code = answer.status.code
+            return answer
+
+        method.__name__ = fn.__name__
+        method.__doc__ = fn.__doc__
+        return rpc(
+            required(request),
+            _returns=response,
+            _body_style="bare",
+            _in_message_name=fn.__name__,
+            _out_message_name=f"{fn.__name__}Response",
+        )(method)
+
+    return decorate

@@ -1,0 +1,87 @@
+"""One function per operation: the application layer between the SOAP services and the domain.
+
+Each use case opens its own unit of work and commits it; services never touch transactions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from raas.authentic_source import StubAuthenticSource
+from raas.models.errors import AuthenticationFailed, InvalidData, InvalidSsin, UnknownSsin
+from raas.models.persons import Person
+from raas.models.ssin import is_valid
+from raas.models.type_dossiers import TypeDossier, is_valid_code
+from raas.models.users import Role, User, check_username, normalise_cbe_number
+from raas.passwords import VerificationCache, hash_password
+from raas.persistence.repositories import AuditEntry
+from raas.persistence.uow import UnitOfWork
+
+UowFactory = Callable[[], UnitOfWork]
+
+
+def authenticate(
+    uow: UowFactory, cache: VerificationCache, username: str, password: str
+) -> User:
+    """The user whose password this is; AuthenticationFailed otherwise."""
+    with uow() as tx:
+        stored = tx.users.get(username)
+    if stored is None or not cache.verify(stored.password_hash, password):
+        raise AuthenticationFailed(username)
+    return stored.user
+
+
+def create_user(
+    uow: UowFactory, username: str, cbe_number: str, role: Role, password: str, name: str | None
+) -> bool:
+    """Create the user (or reset its role, organisation and password); True when created."""
+    if len(password) < 12:
+        raise InvalidData("a password has at least 12 characters", fieldName="password")
+    try:
+        user = User(check_username(username), normalise_cbe_number(cbe_number), role)
+    except ValueError as error:
+        raise InvalidData(str(error)) from error
+    with uow() as tx:
+        tx.users.ensure_organisation(user.cbe_number, name)
+        created = tx.users.save(user, hash_password(password))
+        tx.commit()
+    return created
+
+
+def define_type_dossier(uow: UowFactory, cbe_number: str, code: str, description: str) -> None:
+    """Define (or re-describe) a type dossier for an organisation."""
+    try:
+        cbe_number = normalise_cbe_number(cbe_number)
+    except ValueError as error:
+        raise InvalidData(str(error), cbeNumber=cbe_number) from error
+    if not is_valid_code(code):
+        raise InvalidData("a typeDossier code has 1 to 64 characters from A-Z a-z 0-9 _ . -",
+                          code=code)
+    with uow() as tx:
+        tx.users.ensure_organisation(cbe_number)
+        tx.type_dossiers.define(TypeDossier(cbe_number, code, description))
+        tx.commit()
+
+
+def list_type_dossiers(uow: UowFactory, caller: User) -> list[TypeDossier]:
+    """The type dossiers defined for the caller's organisation."""
+    with uow() as tx:
+        return tx.type_dossiers.list(caller.cbe_number)
+
+
+def search_person_by_ssin(uow: UowFactory, ssin: str) -> Person:
+    """The person the authentic source knows under `ssin`, replaced and canceled ones included."""
+    if not is_valid(ssin):
+        raise InvalidSsin("the ssin's structure or check digits are invalid", ssin=ssin)
+    with uow() as tx:
+        person = StubAuthenticSource(tx.persons).person(ssin)
+    if person is None:
+        raise UnknownSsin("the ssin does not exist in the authentic source", ssin=ssin)
+    return person
+
+
+def record_audit(uow: UowFactory, entry: AuditEntry) -> None:
+    """Write one audit entry in its own transaction."""
+    with uow() as tx:
+        tx.audit.record(entry)
+        tx.commit()

@@ -1,0 +1,73 @@
+"""Composition root: builds the dependencies and mounts the four services on one WSGI app."""
+
+from __future__ import annotations
+
+import logging
+from functools import partial
+from typing import Any
+
+from spyne.server.wsgi import WsgiApplication
+from sqlalchemy import Engine
+
+from raas import usecases
+from raas.config import Settings
+from raas.passwords import VerificationCache
+from raas.persistence.database import database_url, make_engine
+from raas.persistence.health import database_ok
+from raas.persistence.uow import UnitOfWork
+from raas.services import admin, identification, linkregister, register
+from raas.services.documents import ServiceDocuments, build_documents, request_schema
+from raas.services.gateway import Endpoint, Gateway, GatewayLimits
+
+SERVICES = (register, identification, linkregister, admin)
+
+# spyne logs whole invalid bodies and every client fault with a traceback: national numbers would
+# end up in the logs. The gateway writes one line of its own per request instead.
+for _name in ("spyne.protocol.soap.soap11.invalid", "spyne.application.client",
+              "spyne.application.server", "spyne.protocol.soap.soap11"):
+    logging.getLogger(_name).disabled = True
+
+
+def service_documents(public_url: str) -> dict[str, ServiceDocuments]:
+    """Each service's WSDL and XSDs, addressed at `public_url` (what `make wsdl` commits)."""
+    return {
+        (app := module.application()).name: build_documents(app, f"{public_url}/{app.name}")
+        for module in SERVICES
+    }
+
+
+def _endpoint(module: Any, public_url: str) -> Endpoint:
+    app = module.application()
+    documents = build_documents(app, f"{public_url}/{app.name}")
+    return Endpoint(
+        name=app.name,
+        app=WsgiApplication(app),
+        documents=documents,
+        schema=request_schema(documents),
+        namespace=app.tns,
+        operations=_operation_names(app),
+        admin_only=module is admin,
+    )
+
+
+def _operation_names(app: Any) -> frozenset[str]:
+    return frozenset(key.rpartition("}")[2] for key in app.interface.service_method_map)
+
+
+def create_app(settings: Settings | None = None, engine: Engine | None = None) -> Gateway:
+    """The WSGI application serving /Register, /Identification, /LinkRegister and /Admin."""
+    settings = settings or Settings.from_env()
+    if engine is None:
+        engine = make_engine(database_url(settings), settings.pool_size)
+    uow = partial(UnitOfWork, engine)
+    cache = VerificationCache(settings.auth_cache_seconds)
+    endpoints = {f"/{e.name}": e for e in (_endpoint(m, settings.public_url) for m in SERVICES)}
+    return Gateway(
+        endpoints=endpoints,
+        limits=GatewayLimits(settings.max_body_bytes, settings.max_xml_depth),
+        authenticate=partial(usecases.authenticate, uow, cache),
+        audit=partial(usecases.record_audit, uow),
+        database_ok=partial(database_ok, engine),
+        uow=uow,
+        log_json=settings.log_json,
+    )

@@ -1,0 +1,101 @@
+"""Shared fixtures: a real, migrated PostgreSQL database and the live WSGI app called over HTTP.
+
+The database is the machine's PostgreSQL on 127.0.0.1:5432 when it answers (CI), else an
+embedded PostgreSQL started in .raas-test/ (a machine with nothing but Python). Set
+RAAS_TEST_DATABASE_URL to use another server. Each test run gets a fresh database of its own.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from socketserver import ThreadingMixIn
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+import pytest
+from sqlalchemy import Engine, make_url, text
+from sqlalchemy.engine import URL
+
+from raas.config import Settings
+from raas.persistence import migrations
+from raas.persistence.database import make_engine
+from raas.persistence.tables import metadata
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _server_url() -> URL:
+    if os.environ.get("RAAS_TEST_DATABASE_URL"):
+        return make_url(os.environ["RAAS_TEST_DATABASE_URL"]).set(drivername="postgresql+psycopg")
+    try:
+        socket.create_connection(("127.0.0.1", 5432), timeout=1).close()
+        return make_url("postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+    except OSError:
+        from raas.persistence.database import database_url
+
+        return database_url(Settings(data_dir=ROOT / ".raas-test"))
+
+
+@pytest.fixture(scope="session")
+def database_url() -> Iterator[URL]:
+    """A freshly created and migrated database, dropped at the end of the run."""
+    url = _server_url().set(database=f"raas_test_{os.getpid()}")
+    _drop(url)
+    migrations.upgrade(url)
+    yield url
+    _drop(url)
+
+
+def _drop(url: URL) -> None:
+    admin = make_engine(url.set(database="postgres"))
+    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def session_engine(database_url: URL) -> Iterator[Engine]:
+    engine = make_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture()
+def engine(session_engine: Engine) -> Engine:
+    """The test database, emptied before the test."""
+    names = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
+    with session_engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    return session_engine
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        pass
+
+
+class _ThreadingServer(ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+
+
+@pytest.fixture(scope="session")
+def live_app(session_engine: Engine):  # type: ignore[no-untyped-def]
+    """The WSGI app as `raas serve` builds it (default public URL), on this test database."""
+    from raas.wsgi import create_app
+
+    return create_app(Settings(), engine=session_engine)
+
+
+@pytest.fixture(scope="session")
+def live_url(live_app) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    """The base URL of the live app, served over real HTTP on a free loopback port."""
+    server = make_server("127.0.0.1", 0, live_app, server_class=_ThreadingServer,
+                         handler_class=_QuietHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    server.server_close()

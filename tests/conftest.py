@@ -92,8 +92,9 @@ def live_app(session_engine: Engine):  # type: ignore[no-untyped-def]
 @pytest.fixture(scope="session")
 def live_url(live_app) -> Iterator[str]:  # type: ignore[no-untyped-def]
     """The base URL of the live app, served over real HTTP on a free loopback port."""
-    server = make_server("127.0.0.1", 0, live_app, server_class=_ThreadingServer,
-                         handler_class=_QuietHandler)
+    server = make_server(
+        "127.0.0.1", 0, live_app, server_class=_ThreadingServer, handler_class=_QuietHandler
+    )
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"

@@ -1,7 +1,7 @@
 """foundation: organisations, users, type dossiers, audit log, stub source
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-22 21:56:27.136539
 """
 
@@ -16,7 +16,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    
+
     op.create_table('audit_log',
     sa.Column('id', sa.BigInteger(), sa.Identity(always=False), nullable=False),
     sa.Column('at', sa.DateTime(timezone=True), nullable=False),
@@ -80,7 +80,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    
+
     op.drop_index(op.f('ix_users_cbe_number'), table_name='users')
     op.drop_table('users')
     op.drop_table('type_dossiers')

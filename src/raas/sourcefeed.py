@@ -27,7 +27,7 @@ def seed(
     seed: int = 0,
     progress: Callable[[int, int], None] | None = None,
 ) -> int:
-    """Add `count` synthetic persons (the same ones for the same seed); returns how many were new."""
+    """Add `count` synthetic persons (the same for the same seed); returns how many were new."""
     with uow() as tx:
         inserted = copy_persons(
             tx.connection,

@@ -20,9 +20,7 @@ from raas.persistence.uow import UnitOfWork
 UowFactory = Callable[[], UnitOfWork]
 
 
-def authenticate(
-    uow: UowFactory, cache: VerificationCache, username: str, password: str
-) -> User:
+def authenticate(uow: UowFactory, cache: VerificationCache, username: str, password: str) -> User:
     """The user whose password this is; AuthenticationFailed otherwise."""
     with uow() as tx:
         stored = tx.users.get(username)
@@ -55,8 +53,9 @@ def define_type_dossier(uow: UowFactory, cbe_number: str, code: str, description
     except ValueError as error:
         raise InvalidData(str(error), cbeNumber=cbe_number) from error
     if not is_valid_code(code):
-        raise InvalidData("a typeDossier code has 1 to 64 characters from A-Z a-z 0-9 _ . -",
-                          code=code)
+        raise InvalidData(
+            "a typeDossier code has 1 to 64 characters from A-Z a-z 0-9 _ . -", code=code
+        )
     with uow() as tx:
         tx.users.ensure_organisation(cbe_number)
         tx.type_dossiers.define(TypeDossier(cbe_number, code, description))

@@ -23,9 +23,14 @@ SERVICES = (register, identification, linkregister, admin)
 
 # spyne logs whole invalid bodies and every client fault with a traceback: national numbers would
 # end up in the logs. The gateway writes one line of its own per request instead.
-for _name in ("spyne.protocol.soap.soap11.invalid", "spyne.application.client",
-              "spyne.application.server", "spyne.protocol.soap.soap11"):
+for _name in (
+    "spyne.protocol.soap.soap11.invalid",
+    "spyne.application.client",
+    "spyne.application.server",
+    "spyne.protocol.soap.soap11",
+):
     logging.getLogger(_name).disabled = True
+logging.getLogger("spyne").setLevel(logging.WARNING)
 
 
 def service_documents(public_url: str) -> dict[str, ServiceDocuments]:

@@ -46,8 +46,12 @@ SoapFactory = Callable[..., zeep.proxy.ServiceProxy]
 def soap(live_url: str) -> SoapFactory:
     """`soap("Register", user)`: a zeep service proxy from wsdl/<Service>.wsdl on the live app."""
 
-    def make(service: str, username: str | None = None, password: str = PASSWORD,
-             wsse: object | None = None) -> zeep.proxy.ServiceProxy:
+    def make(
+        service: str,
+        username: str | None = None,
+        password: str = PASSWORD,
+        wsse: object | None = None,
+    ) -> zeep.proxy.ServiceProxy:
         if wsse is None and username is not None:
             wsse = UsernameToken(username, password)
         client = zeep.Client(str(ROOT / "wsdl" / f"{service}.wsdl"), wsse=wsse)

@@ -5,20 +5,20 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
-from enum import Enum
+from enum import StrEnum
 
 from raas.models.ssin import Register
 
 _INCOMPLETE_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 
 
-class Gender(str, Enum):
+class Gender(StrEnum):
     MALE = "MALE"
     FEMALE = "FEMALE"
     UNKNOWN = "UNKNOWN"
 
 
-class PersonStatus(str, Enum):
+class PersonStatus(StrEnum):
     ACTIVE = "ACTIVE"
     REPLACED = "REPLACED"
     CANCELED = "CANCELED"

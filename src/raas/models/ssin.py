@@ -7,13 +7,13 @@ no function to compute the check digits of a new number; `make_ssin` does that w
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 
 from stdnum.be import bis, nn
 from stdnum.exceptions import ValidationError
 
 
-class Register(str, Enum):
+class Register(StrEnum):
     """The register that issued an ssin."""
 
     RR = "RR"  # national register (rijksregister / registre national)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 from stdnum.be import vat
 from stdnum.exceptions import ValidationError
@@ -12,7 +12,7 @@ from stdnum.exceptions import ValidationError
 _USERNAME = re.compile(r"^[A-Za-z0-9_.@-]{1,128}$")
 
 
-class Role(str, Enum):
+class Role(StrEnum):
     CLIENT = "client"
     ADMIN = "admin"
 

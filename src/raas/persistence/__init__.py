@@ -1,1 +1,1 @@
-"""PostgreSQL access: tables, engine, unit of work and repositories (the only SQLAlchemy importer)."""
+"""PostgreSQL access: tables, engine, unit of work, repositories (the only SQLAlchemy importer)."""

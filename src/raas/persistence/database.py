@@ -1,4 +1,4 @@
-"""Which PostgreSQL to use: the one named by RAAS_DATABASE_URL, or an embedded one started on demand."""
+"""Which PostgreSQL to use: RAAS_DATABASE_URL, or an embedded one started on demand."""
 
 from __future__ import annotations
 

@@ -18,7 +18,10 @@ def alembic_config(url: URL) -> Config:
     """An Alembic configuration for the database `url` names."""
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
-    cfg.set_main_option("sqlalchemy.url", url.render_as_string(hide_password=False))
+    # ConfigParser interpolates '%': a socket path in the URL is percent-encoded.
+    cfg.set_main_option(
+        "sqlalchemy.url", url.render_as_string(hide_password=False).replace("%", "%%")
+    )
     return cfg
 
 

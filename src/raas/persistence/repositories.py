@@ -38,8 +38,9 @@ class UserRepository:
     def get(self, username: str) -> StoredUser | None:
         """The user and its password hash, or None."""
         row = self._conn.execute(
-            select(users.c.username, users.c.cbe_number, users.c.role, users.c.password_hash)
-            .where(users.c.username == username)
+            select(users.c.username, users.c.cbe_number, users.c.role, users.c.password_hash).where(
+                users.c.username == username
+            )
         ).first()
         if row is None:
             return None
@@ -109,7 +110,9 @@ class PersonRepository:
         self._conn = conn
 
     def get(self, ssin: str) -> Person | None:
-        row = self._conn.execute(select(source_persons).where(source_persons.c.ssin == ssin)).first()
+        row = self._conn.execute(
+            select(source_persons).where(source_persons.c.ssin == ssin)
+        ).first()
         if row is None:
             return None
         return Person(
@@ -181,6 +184,13 @@ class AuditRepository:
         if row is None:
             return None
         return AuditEntry(
-            row.at, row.ticket_cbss, row.cbe_number, row.username, row.service,
-            row.operation, tuple(row.ssins), row.status_code, row.duration_ms,
+            row.at,
+            row.ticket_cbss,
+            row.cbe_number,
+            row.username,
+            row.service,
+            row.operation,
+            tuple(row.ssins),
+            row.status_code,
+            row.duration_ms,
         )

@@ -42,13 +42,13 @@ users = Table(
     "users",
     metadata,
     Column("username", Text, primary_key=True),
-    Column(
-        "cbe_number", Text, ForeignKey("organisations.cbe_number"), nullable=False, index=True
-    ),
+    Column("cbe_number", Text, ForeignKey("organisations.cbe_number"), nullable=False, index=True),
     Column("role", Text, nullable=False),
     Column("password_hash", Text, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-    Column("password_changed_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column(
+        "password_changed_at", DateTime(timezone=True), nullable=False, server_default=func.now()
+    ),
     CheckConstraint("role IN ('client', 'admin')", name="role"),
 )
 

@@ -8,7 +8,6 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
 from raas.models.errors import ServiceUnavailable
-
 from raas.persistence.repositories import (
     AuditRepository,
     PersonRepository,
@@ -18,7 +17,7 @@ from raas.persistence.repositories import (
 
 
 class UnitOfWork:
-    """`with uow:` opens a transaction; `commit()` keeps it, leaving the block without rolls back."""
+    """`with uow:` opens a transaction; `commit()` keeps it; leaving without commit rolls back."""
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine

@@ -44,4 +44,6 @@ class AdminService(ServiceBase):
 
 
 def application() -> Application:
-    return Application([AdminService], tns=NS, name="Admin", in_protocol=Soap11(), out_protocol=Soap11())
+    return Application(
+        [AdminService], tns=NS, name="Admin", in_protocol=Soap11(), out_protocol=Soap11()
+    )

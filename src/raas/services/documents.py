@@ -42,8 +42,10 @@ def build_documents(app: Application, endpoint_url: str) -> ServiceDocuments:
     wsdl_bytes = wsdl.get_interface_document()
     root = etree.fromstring(wsdl_bytes, _SAFE_PARSER)
     schemas = root.findall(f"{{{WSDL}}}types/{{{XS}}}schema")
-    names = {s.get("targetNamespace"): _xsd_name(app.name, s.get("targetNamespace"), app.tns)
-             for s in schemas}
+    names = {
+        s.get("targetNamespace"): _xsd_name(app.name, s.get("targetNamespace"), app.tns)
+        for s in schemas
+    }
     xsds = {}
     for schema in schemas:
         schema = etree.fromstring(etree.tostring(schema), _SAFE_PARSER)  # a copy, own nsmap
@@ -58,12 +60,14 @@ def build_documents(app: Application, endpoint_url: str) -> ServiceDocuments:
 
 def _qname_prefixes(schema: etree._Element) -> list[str]:
     """Prefixes used inside attribute values (type="s0:Status"), which lxml cannot see."""
-    return sorted({
-        value.split(":", 1)[0]
-        for element in schema.iter()
-        for name in ("type", "base", "ref", "itemType")
-        if ":" in (value := element.get(name, ""))
-    })
+    return sorted(
+        {
+            value.split(":", 1)[0]
+            for element in schema.iter()
+            for name in ("type", "base", "ref", "itemType")
+            if ":" in (value := element.get(name, ""))
+        }
+    )
 
 
 class _MemoryResolver(etree.Resolver):
@@ -82,6 +86,7 @@ def request_schema(documents: ServiceDocuments) -> etree.XMLSchema:
     """An lxml schema for the service's elements, imports resolved from memory only."""
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
     parser.resolvers.add(_MemoryResolver(documents.xsds))
-    doc = etree.fromstring(documents.xsds[documents.main_xsd], parser,
-                           base_url=f"memory:///{documents.main_xsd}")
+    doc = etree.fromstring(
+        documents.xsds[documents.main_xsd], parser, base_url=f"memory:///{documents.main_xsd}"
+    )
     return etree.XMLSchema(etree.ElementTree(doc))

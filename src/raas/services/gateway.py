@@ -173,6 +173,10 @@ class Gateway:
             length = -1
         if length > limit:
             raise ContractFault("MSG00004", f"the request body exceeds {limit} bytes")
+        if length < 0 and not environ.get("wsgi.input_terminated"):
+            # Without a Content-Length only a server that ends the input itself (gunicorn) may be
+            # read to the end; on others (wsgiref) the read would wait for the client to hang up.
+            raise ContractFault("MSG00004", "the request has no Content-Length")
         raw = environ["wsgi.input"].read(length if length >= 0 else limit + 1)
         if len(raw) > limit:
             raise ContractFault("MSG00004", f"the request body exceeds {limit} bytes")

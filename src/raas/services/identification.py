@@ -20,9 +20,9 @@ from raas.services.types import (
     Unicode,
     optional,
     request_fields,
-    simple,
     required,
     response_fields,
+    simple,
 )
 
 NS = "urn:raas:identification:v1"
@@ -78,8 +78,16 @@ class IdentificationService(ServiceBase):
         """The person behind an ssin, with its register and replaced/canceled state."""
         call.ssins.append(request.ssin)
         person = usecases.search_person_by_ssin(call.uow, request.ssin)
-        return SearchPersonBySsinResponse(status=status("DATA_FOUND"), person=person_to_wire(person))
+        return SearchPersonBySsinResponse(
+            status=status("DATA_FOUND"), person=person_to_wire(person)
+        )
 
 
 def application() -> Application:
-    return Application([IdentificationService], tns=NS, name="Identification", in_protocol=Soap11(), out_protocol=Soap11())
+    return Application(
+        [IdentificationService],
+        tns=NS,
+        name="Identification",
+        in_protocol=Soap11(),
+        out_protocol=Soap11(),
+    )

@@ -13,10 +13,10 @@ from raas.services.types import (
     ComplexModel,
     Unicode,
     optional,
-    simple,
     request_fields,
     required,
     response_fields,
+    simple,
 )
 
 NS = "urn:raas:linkregister:v1"
@@ -60,4 +60,10 @@ class LinkRegisterService(ServiceBase):
 
 
 def application() -> Application:
-    return Application([LinkRegisterService], tns=NS, name="LinkRegister", in_protocol=Soap11(), out_protocol=Soap11())
+    return Application(
+        [LinkRegisterService],
+        tns=NS,
+        name="LinkRegister",
+        in_protocol=Soap11(),
+        out_protocol=Soap11(),
+    )

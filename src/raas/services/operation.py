@@ -80,8 +80,9 @@ def operation(request: type, response: type, kind: Kind) -> Callable[[Callable[.
             try:
                 answer = fn(call, request_element)
             except DomainError as error:
-                answer = response(status=status(refused_value(kind), code_of(error),
-                                                **error.information))
+                answer = response(
+                    status=status(refused_value(kind), code_of(error), **error.information)
+                )
             except ContractFault as error:
                 raise _fault(call, error) from None
             except ServiceUnavailable:

@@ -51,4 +51,6 @@ class RegisterService(ServiceBase):
 
 
 def application() -> Application:
-    return Application([RegisterService], tns=NS, name="Register", in_protocol=Soap11(), out_protocol=Soap11())
+    return Application(
+        [RegisterService], tns=NS, name="Register", in_protocol=Soap11(), out_protocol=Soap11()
+    )

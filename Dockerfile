@@ -1,0 +1,13 @@
+# The service image used by docker-compose.yml (Python 3.11: spyne 2.14 needs it).
+FROM python:3.11-slim
+WORKDIR /app
+COPY requirements.lock pyproject.toml README.md ./
+RUN pip install --no-cache-dir -r requirements.lock
+COPY src ./src
+COPY migrations ./migrations
+COPY wsdl ./wsdl
+COPY xsd ./xsd
+RUN pip install --no-cache-dir --no-deps -e . && useradd --system raas
+USER raas
+EXPOSE 8080
+CMD ["raas", "serve", "--host", "0.0.0.0", "--port", "8080"]

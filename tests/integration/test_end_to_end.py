@@ -1,0 +1,85 @@
+"""The README's path on a machine with nothing but Python: embedded PostgreSQL, real gunicorn.
+
+No RAAS_DATABASE_URL: `raas db upgrade`, `raas demo` and `raas serve` start the embedded
+PostgreSQL in the data folder; a zeep client then uses the printed demo credentials.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+import zeep
+from zeep.wsse.username import UsernameToken
+
+pytestmark = pytest.mark.slow
+
+RAAS = [sys.executable, "-m", "raas.cli"]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture()
+def embedded_env(tmp_path: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RAAS_")}
+    env["RAAS_DATA_DIR"] = str(tmp_path / "data")
+    return env
+
+
+def _raas(env: dict[str, str], *args: str) -> str:
+    done = subprocess.run([*RAAS, *args], env=env, capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done.stdout
+
+
+def test_embedded_postgres_demo_and_gunicorn(embedded_env: dict[str, str]) -> None:
+    assert "latest migration" in _raas(embedded_env, "db", "upgrade")
+    demo = _raas(embedded_env, "demo", "--persons", "40")
+    password = re.search(r"username=demo-client\s+password=(\S+)", demo).group(1)
+    assert Path(embedded_env["RAAS_DATA_DIR"], "pgdata", "PG_VERSION").exists()
+
+    port = _free_port()
+    server = subprocess.Popen(
+        [*RAAS, "serve", "--port", str(port), "--workers", "1"],
+        env=embedded_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        _wait_healthy(base, server)
+        client = zeep.Client(f"{base}/Register?wsdl", wsse=UsernameToken("demo-client", password))
+        proxy = client.create_service(next(iter(client.wsdl.bindings)), f"{base}/Register")
+        answer = proxy.ListTypeDossiers()
+        assert answer.status.value == "DATA_FOUND"
+        assert {t.code for t in answer.typeDossiers.typeDossier} >= {"0", "902"}
+    finally:
+        server.terminate()
+        output, _ = server.communicate(timeout=30)
+    assert "Traceback" not in output
+    assert "ListTypeDossiers" in output and "status=MSG00000" in output  # one line per request
+
+
+def _wait_healthy(base: str, server: subprocess.Popen[str]) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        assert server.poll() is None, server.stdout.read() if server.stdout else "serve exited"
+        try:
+            if requests.get(f"{base}/health", timeout=1).status_code == 200:
+                return
+        except requests.ConnectionError:
+            pass
+        time.sleep(0.3)
+    raise AssertionError("raas serve did not become healthy within 60 s")

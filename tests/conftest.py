@@ -11,6 +11,7 @@ import os
 import socket
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from socketserver import ThreadingMixIn
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
@@ -89,14 +90,23 @@ def live_app(session_engine: Engine):  # type: ignore[no-untyped-def]
     return create_app(Settings(), engine=session_engine)
 
 
-@pytest.fixture(scope="session")
-def live_url(live_app) -> Iterator[str]:  # type: ignore[no-untyped-def]
-    """The base URL of the live app, served over real HTTP on a free loopback port."""
+@contextmanager
+def serving(app) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    """Serve a WSGI app over real HTTP on a free loopback port; yields its base URL."""
     server = make_server(
-        "127.0.0.1", 0, live_app, server_class=_ThreadingServer, handler_class=_QuietHandler
+        "127.0.0.1", 0, app, server_class=_ThreadingServer, handler_class=_QuietHandler
     )
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    server.server_close()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture(scope="session")
+def live_url(live_app) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    """The base URL of the live app, served over real HTTP on a free loopback port."""
+    with serving(live_app) as url:
+        yield url

@@ -6,7 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from stdnum.be import bis, nn
 
-from raas.models.ssin import Register, is_valid, make_ssin, register_of
+from raas.models.ssin import Register, check_digits, is_valid, make_ssin, register_of
 
 birth_dates = st.dates(
     min_value=date(1900, 1, 1), max_value=date(2025, 12, 31)
@@ -33,13 +33,16 @@ def test_unknown_birth_date_parts(year: int, month: int, sequence: int) -> None:
 
 
 @given(birth_dates, sequences, st.integers(0, 10), st.integers(1, 9))
-def test_a_one_digit_change_breaks_the_number(
+def test_a_one_digit_change_breaks_the_check_digits(
     born: date, sequence: int, position: int, delta: int
 ) -> None:
     ssin = make_ssin(born.year, born.month, born.day, sequence)
     digits = list(ssin)
     digits[position] = str((int(digits[position]) + delta) % 10)
-    assert not is_valid("".join(digits))
+    changed = "".join(digits)
+    # 97 is prime, so a one-digit change always breaks the check for the same century; the
+    # changed number can, rarely, happen to be valid for the other century (a real INSZ limit).
+    assert check_digits(changed[:9], born.year >= 2000) != changed[9:]
 
 
 def test_obviously_wrong_values_are_not_ssins() -> None:

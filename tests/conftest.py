@@ -64,10 +64,14 @@ def session_engine(database_url: URL) -> Iterator[Engine]:
     engine.dispose()
 
 
+# Users and their organisations are made once per run (argon2 hashing is slow by design).
+KEPT_TABLES = {"users", "organisations"}
+
+
 @pytest.fixture()
 def engine(session_engine: Engine) -> Engine:
-    """The test database, emptied before the test."""
-    names = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
+    """The test database, emptied before the test (but for users and organisations)."""
+    names = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables if t.name not in KEPT_TABLES)
     with session_engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
     return session_engine

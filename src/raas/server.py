@@ -35,5 +35,7 @@ def serve(host: str, port: int, workers: int) -> None:
             "errorlog": "-",
             "loglevel": "info",
             "limit_request_field_size": 16384,
+            # gunicorn's admin socket is shared by every server of one user: not needed here.
+            "control_socket_disable": True,
         }
     ).run()

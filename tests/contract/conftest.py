@@ -29,14 +29,21 @@ class Users:
     other: str = "client-b"
 
 
-@pytest.fixture()
-def users(engine: Engine) -> Users:
-    uow = partial(UnitOfWork, engine)
+@pytest.fixture(scope="session")
+def session_users(session_engine: Engine) -> Users:
+    """An admin and two clients of different organisations, all with PASSWORD."""
+    uow = partial(UnitOfWork, session_engine)
     names = Users()
     usecases.create_user(uow, names.admin, ADMIN_CBE, Role.ADMIN, PASSWORD, "KSZ")
     usecases.create_user(uow, names.client, CLIENT_CBE, Role.CLIENT, PASSWORD, "Client A")
     usecases.create_user(uow, names.other, OTHER_CBE, Role.CLIENT, PASSWORD, "Client B")
     return names
+
+
+@pytest.fixture()
+def users(engine: Engine, session_users: Users) -> Users:
+    """The session's users, in an otherwise emptied database."""
+    return session_users
 
 
 SoapFactory = Callable[..., zeep.proxy.ServiceProxy]

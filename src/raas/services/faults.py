@@ -10,6 +10,7 @@ from raas.services.types import COMMON_NS
 SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
 
 CLIENT_CODES = {"MSG00004", "MSG00014", "MSG00016"}
+FAULT_CODES = CLIENT_CODES | {"MSG00001", "MSG00003"}
 
 
 class ContractFault(Exception):

@@ -26,19 +26,20 @@ from raas.models.errors import AuthenticationFailed, ServiceUnavailable
 from raas.models.users import User
 from raas.persistence.repositories import AuditEntry
 from raas.services.documents import ServiceDocuments
-from raas.services.faults import SOAP_ENV, ContractFault, fault_envelope
+from raas.services.faults import FAULT_CODES, SOAP_ENV, ContractFault, fault_envelope
 from raas.services.operation import Call
 
 log = logging.getLogger("raas.request")
 
 WSSE = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd"
-PASSWORD_TEXT = (
-    "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-username-token-profile-1.0"
+PASSWORD_TEXT = (  # a token type URI, not a password
+    "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-username-token-profile-1.0"  # noqa: S105
     "#PasswordText"
 )
 _SSIN = re.compile(r"^[0-9]{11}$")
-_XML = [("Content-Type", "text/xml; charset=utf-8")]
-_TEXT = [("Content-Type", "text/plain; charset=utf-8")]
+# Tuples: a server may add to the header list it is given (wsgiref appends Content-Length).
+_XML = (("Content-Type", "text/xml; charset=utf-8"),)
+_TEXT = (("Content-Type", "text/plain; charset=utf-8"),)
 
 StartResponse = Callable[..., Any]
 
@@ -95,8 +96,7 @@ class Gateway:
         if endpoint is None:
             return _plain(start_response, "404 Not Found", "no such service\n")
         if method == "GET" and environ.get("QUERY_STRING", "").lower() == "wsdl":
-            start_response("200 OK", _XML)
-            return [endpoint.documents.wsdl]
+            return _document(start_response, endpoint.documents.wsdl)
         if method != "POST":
             return _plain(start_response, "405 Method Not Allowed", "POST a SOAP request\n")
         return self._soap(endpoint, environ, start_response)
@@ -112,13 +112,13 @@ class Gateway:
             status_line, headers, body = self._handle(endpoint, call, environ)
         except ContractFault as fault:
             call.status_code = fault.code
-            status_line, headers, body = "500 Internal Server Error", _XML, fault_envelope(
+            status_line, headers, body = "500 Internal Server Error", list(_XML), fault_envelope(
                 fault, str(call.ticket)
             )
         except Exception:
             log.exception("ticket=%s unexpected gateway error", call.ticket)
             call.status_code = "MSG00003"
-            status_line, headers, body = "500 Internal Server Error", _XML, fault_envelope(
+            status_line, headers, body = "500 Internal Server Error", list(_XML), fault_envelope(
                 ContractFault("MSG00003"), str(call.ticket)
             )
         duration_ms = round((time.perf_counter() - started) * 1000)
@@ -132,13 +132,15 @@ class Gateway:
         raw = self._read_body(environ)
         envelope = self._parse(raw)
         header, payload = _envelope_parts(envelope)
-        if payload.tag.rpartition("}")[0][1:] != endpoint.namespace or (
-            etree.QName(payload).localname not in endpoint.operations
-        ):
-            raise ContractFault("MSG00004", f"{endpoint.name} has no operation {payload.tag}")
-        call.operation = etree.QName(payload).localname
+        name = etree.QName(payload)
+        known = name.namespace == endpoint.namespace and name.localname in endpoint.operations
+        if known:
+            call.operation = name.localname
         call.ssins.extend(_ssins_in(payload))
+        # Authenticate first: an anonymous caller learns nothing, not even which operations exist.
         call.user = self._authenticate_header(header)
+        if not known:
+            raise ContractFault("MSG00004", f"{endpoint.name} has no operation {payload.tag}")
         if endpoint.admin_only and not call.user.is_admin:
             raise ContractFault("MSG00016", "this operation is reserved to administrators")
         if not endpoint.schema.validate(payload):
@@ -159,8 +161,11 @@ class Gateway:
             captured["status"], captured["headers"] = status_line, headers
 
         body = b"".join(endpoint.app(inner, capture))
-        if call.status_code is None:
-            # spyne refused the request before our operation ran: never pass its text on.
+        if call.status_code is None or (
+            not captured["status"].startswith("200") and call.status_code not in FAULT_CODES
+        ):
+            # spyne failed outside our operation (before it, or writing its answer): never pass
+            # its text on, and let the audit log say what the caller really got.
             raise ContractFault("MSG00003")
         headers = [(k, v) for k, v in captured["headers"] if k.lower() != "content-length"]
         return captured["status"], headers, body
@@ -176,7 +181,7 @@ class Gateway:
         if length < 0 and not environ.get("wsgi.input_terminated"):
             # Without a Content-Length only a server that ends the input itself (gunicorn) may be
             # read to the end; on others (wsgiref) the read would wait for the client to hang up.
-            raise ContractFault("MSG00004", "the request has no Content-Length")
+            raise ContractFault("MSG00004", "the request has no valid Content-Length")
         raw = environ["wsgi.input"].read(length if length >= 0 else limit + 1)
         if len(raw) > limit:
             raise ContractFault("MSG00004", f"the request body exceeds {limit} bytes")
@@ -190,7 +195,9 @@ class Gateway:
         try:
             root = etree.fromstring(raw, parser)
         except etree.XMLSyntaxError as error:
-            raise ContractFault("MSG00004", f"the request is not well-formed XML: {error.msg}")
+            raise ContractFault(
+                "MSG00004", f"the request is not well-formed XML: {error.msg}"
+            ) from None
         if root.getroottree().docinfo.doctype or root.getroottree().docinfo.internalDTD:
             raise ContractFault("MSG00004", "a DOCTYPE is not allowed in a request")
         depth = 0
@@ -203,7 +210,10 @@ class Gateway:
         return root
 
     def _authenticate_header(self, header: etree._Element | None) -> User:
-        token = None if header is None else header.find(f"{{{WSSE}}}Security/{{{WSSE}}}UsernameToken")
+        token = (
+            None if header is None
+            else header.find(f"{{{WSSE}}}Security/{{{WSSE}}}UsernameToken")
+        )
         if token is None:
             raise ContractFault("MSG00014", "a WS-Security UsernameToken is required")
         username = token.findtext(f"{{{WSSE}}}Username") or ""
@@ -263,13 +273,17 @@ class Gateway:
     def _xsd(self, name: str, start_response: StartResponse) -> Iterable[bytes]:
         if name not in self._xsds:
             return _plain(start_response, "404 Not Found", "no such schema\n")
-        start_response("200 OK", _XML)
-        return [self._xsds[name]]
+        return _document(start_response, self._xsds[name])
 
 
 def _plain(start_response: StartResponse, status_line: str, text: str) -> Iterable[bytes]:
     body = text.encode()
     start_response(status_line, [*_TEXT, ("Content-Length", str(len(body)))])
+    return [body]
+
+
+def _document(start_response: StartResponse, body: bytes) -> Iterable[bytes]:
+    start_response("200 OK", [*_XML, ("Content-Length", str(len(body)))])
     return [body]
 
 

@@ -1,0 +1,138 @@
+"""The WSDL and XSD documents integrators build their clients from: the committed files are what
+the service serves, byte for byte, whatever Host header a request carries."""
+
+from __future__ import annotations
+
+from io import BytesIO
+from wsgiref.util import setup_testing_defaults
+
+import pytest
+import requests
+import zeep
+from lxml import etree
+
+from raas.config import Settings
+from raas.services.documents import WSDL
+from raas.wsgi import create_app, service_documents
+from tests.conftest import ROOT
+
+SERVICES = ("Register", "Identification", "LinkRegister", "Admin")
+COMMITTED_URL = "http://127.0.0.1:8080"
+SOAP_BINDING = "http://schemas.xmlsoap.org/wsdl/soap/"
+XSD_NAMES = sorted(path.name for path in (ROOT / "xsd").glob("*.xsd"))
+
+
+def committed_wsdl(service: str) -> bytes:
+    return (ROOT / "wsdl" / f"{service}.wsdl").read_bytes()
+
+
+def soap_address(wsdl: bytes) -> str:
+    """The one soap:address location of a WSDL."""
+    root = etree.fromstring(wsdl, etree.XMLParser(resolve_entities=False, no_network=True))
+    (address,) = root.iterfind(f"{{{WSDL}}}service/{{{WSDL}}}port/{{{SOAP_BINDING}}}address")
+    return address.get("location")
+
+
+def zeep_address(client: zeep.Client) -> str:
+    (service,) = client.wsdl.services.values()
+    (port,) = service.ports.values()
+    return port.binding_options["address"]
+
+
+def zeep_operations(client: zeep.Client) -> set[str]:
+    (binding,) = client.wsdl.bindings.values()
+    return set(binding.all())
+
+
+def get_wsgi(app, path: str, query: str = "", host: str = "evil.example") -> tuple[str, bytes]:  # type: ignore[no-untyped-def]
+    """GET straight through a WSGI app (no HTTP server), with the Host header given."""
+    environ = {"REQUEST_METHOD": "GET", "PATH_INFO": path, "QUERY_STRING": query,
+               "HTTP_HOST": host, "SERVER_NAME": host, "wsgi.input": BytesIO()}
+    setup_testing_defaults(environ)
+    answer: dict[str, str] = {}
+
+    def start_response(status: str, headers: list[tuple[str, str]], exc_info=None) -> None:  # type: ignore[no-untyped-def]
+        answer["status"] = status
+
+    body = b"".join(app(environ, start_response))
+    return answer["status"], body
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_the_committed_wsdl_loads_in_zeep(service):
+    client = zeep.Client(str(ROOT / "wsdl" / f"{service}.wsdl"))
+    assert zeep_address(client) == f"{COMMITTED_URL}/{service}"
+    assert zeep_operations(client)
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_the_served_wsdl_loads_in_zeep_with_the_same_operations(live_url, service):
+    served = zeep.Client(f"{live_url}/{service}?wsdl")
+    committed = zeep.Client(str(ROOT / "wsdl" / f"{service}.wsdl"))
+    assert zeep_operations(served) == zeep_operations(committed)
+    assert zeep_address(served) == f"{COMMITTED_URL}/{service}"
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_the_served_wsdl_is_the_committed_file(live_url, service):
+    response = requests.get(f"{live_url}/{service}?wsdl", timeout=10)
+    assert response.status_code == 200
+    assert response.headers["Content-Type"].startswith("text/xml")
+    assert response.content == committed_wsdl(service)
+
+
+@pytest.mark.parametrize("name", XSD_NAMES)
+def test_the_served_xsd_is_the_committed_file(live_url, name):
+    response = requests.get(f"{live_url}/xsd/{name}", timeout=10)
+    assert response.status_code == 200
+    assert response.headers["Content-Type"].startswith("text/xml")
+    assert response.content == (ROOT / "xsd" / name).read_bytes()
+
+
+@pytest.mark.parametrize("path", ["/xsd/Nothing.xsd", "/xsd/../wsdl/Register.wsdl", "/Nothing"])
+def test_unknown_documents_are_not_found(live_url, path):
+    response = requests.get(f"{live_url}{path}", timeout=10)
+    assert response.status_code == 404
+    assert "<html" not in response.text.lower()
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_a_spoofed_host_header_gets_the_same_wsdl(live_url, service):
+    headers = {"Host": "evil.example", "X-Forwarded-Host": "evil.example"}
+    response = requests.get(f"{live_url}/{service}?wsdl", headers=headers, timeout=10)
+    assert response.content == committed_wsdl(service)
+    assert soap_address(response.content) == f"{COMMITTED_URL}/{service}"
+
+
+def test_the_first_wsdl_request_of_a_new_app_cannot_poison_the_address(session_engine):
+    app = create_app(Settings(), engine=session_engine)
+    for host in ("evil.example", "other.example:8443"):
+        status, body = get_wsgi(app, "/Register", "wsdl", host=host)
+        assert status == "200 OK"
+        assert body == committed_wsdl("Register")
+
+
+def test_the_committed_documents_are_what_the_code_generates():
+    documents = service_documents(Settings().public_url)
+    stale = "the committed WSDL/XSD files differ from the code: run `raas wsdl` and commit them"
+    assert sorted(documents) == sorted(SERVICES), stale
+    for name, generated in documents.items():
+        assert generated.wsdl == committed_wsdl(name), f"wsdl/{name}.wsdl: {stale}"
+        for xsd_name, content in generated.xsds.items():
+            assert content == (ROOT / "xsd" / xsd_name).read_bytes(), f"xsd/{xsd_name}: {stale}"
+    generated_xsds = sorted(n for d in documents.values() for n in d.xsds)
+    assert generated_xsds == XSD_NAMES, f"xsd/ holds other files than the code makes: {stale}"
+
+
+def test_the_public_url_changes_only_the_soap_address(session_engine):
+    public_url = "https://raas.example.org"
+    app = create_app(Settings(public_url=public_url), engine=session_engine)
+    for service in SERVICES:
+        committed = committed_wsdl(service)
+        assert committed.count(COMMITTED_URL.encode()) == 1
+        status, served = get_wsgi(app, f"/{service}", "wsdl")
+        assert status == "200 OK"
+        assert served == committed.replace(COMMITTED_URL.encode(), public_url.encode())
+        assert soap_address(served) == f"{public_url}/{service}"
+    for name in XSD_NAMES:
+        assert get_wsgi(app, f"/xsd/{name}")[1] == (ROOT / "xsd" / name).read_bytes()

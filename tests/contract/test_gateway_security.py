@@ -1,0 +1,311 @@
+"""The gateway's guards, seen by a client posting raw bytes.
+
+Malformed, unsafe, oversized, too deep or schema-invalid requests get a quick SOAP fault with
+reasonCode MSG00004, never an HTML page, a stack trace or a file of the server. The requests carry
+a valid WS-Security header, so each refusal is due to the XML alone.
+"""
+
+from __future__ import annotations
+
+import http.client
+import time
+from dataclasses import dataclass
+from io import BytesIO
+from pathlib import Path
+from urllib.parse import urlsplit
+from wsgiref.util import setup_testing_defaults
+
+import pytest
+import requests
+from lxml import etree
+
+from raas import usecases
+from raas.config import Settings
+from raas.models.ssin import make_ssin
+from raas.services.faults import CLIENT_CODES, SOAP_ENV
+from raas.services.status import DESCRIPTIONS
+from raas.services.types import COMMON_NS
+from tests.contract.conftest import PASSWORD, Users
+
+IDENTIFICATION = "urn:raas:identification:v1"
+REGISTER = "urn:raas:register:v1"
+WSSE = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd"
+PASSWORD_TEXT = (
+    "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-username-token-profile-1.0"
+    "#PasswordText"
+)
+SSIN = make_ssin(1985, 3, 14, 123)
+LIMIT = Settings().max_body_bytes  # the live app runs with the default settings
+PASSWD_LINE = Path("/etc/passwd").read_text().splitlines()[0]  # e.g. root:x:0:0:root:/root:...
+
+
+# -- building requests -------------------------------------------------------------------------
+
+def security_header(username: str = Users().client, password: str = PASSWORD) -> str:
+    return (
+        f'<soap:Header><wsse:Security xmlns:wsse="{WSSE}"><wsse:UsernameToken>'
+        f"<wsse:Username>{username}</wsse:Username>"
+        f'<wsse:Password Type="{PASSWORD_TEXT}">{password}</wsse:Password>'
+        "</wsse:UsernameToken></wsse:Security></soap:Header>"
+    )
+
+
+def envelope(body: str, *, prolog: str = "", header: str | None = None,
+             namespace: str = SOAP_ENV) -> bytes:
+    """A SOAP 1.1 request with a valid security header; `prolog` goes before the root."""
+    header = security_header() if header is None else header
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?>\n{prolog}'
+        f'<soap:Envelope xmlns:soap="{namespace}">{header}<soap:Body>{body}</soap:Body>'
+        "</soap:Envelope>"
+    ).encode()
+
+
+def search(ssin: str = SSIN, inside: str = "", tag: str = "SearchPersonBySsin",
+           namespace: str = IDENTIFICATION) -> str:
+    """A SearchPersonBySsin element with `ssin` (raw XML allowed) and extra content."""
+    return (f'<i:{tag} xmlns:i="{namespace}"><i:ssin>{ssin}</i:ssin>{inside}</i:{tag}>')
+
+
+def nested(depth: int) -> str:
+    return "<i:deep>" * depth + "</i:deep>" * depth
+
+
+LIST_TYPE_DOSSIERS = f'<r:ListTypeDossiers xmlns:r="{REGISTER}"/>'
+
+
+# -- sending and judging answers ---------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    content_type: str
+    text: str
+    elapsed: float
+
+
+def post(live_url: str, service: str, body: bytes | object) -> Answer:
+    """POST `body` with requests (which sets an honest Content-Length, or chunks an iterator)."""
+    started = time.perf_counter()
+    response = requests.post(f"{live_url}/{service}", data=body, timeout=10,
+                             headers={"Content-Type": "text/xml; charset=utf-8"})
+    elapsed = time.perf_counter() - started
+    assert response.headers["Content-Length"] == str(len(response.content))
+    return Answer(response.status_code, response.headers.get("Content-Type", ""),
+                  response.text, elapsed)
+
+
+def post_raw(live_url: str, service: str, body: bytes, headers: dict[str, str]) -> Answer:
+    """POST `body` with exactly these headers (a wrong or missing Content-Length included)."""
+    url = urlsplit(live_url)
+    connection = http.client.HTTPConnection(url.hostname or "", url.port, timeout=10)
+    started = time.perf_counter()
+    try:
+        connection.putrequest("POST", f"/{service}", skip_accept_encoding=True)
+        for name, value in {"Content-Type": "text/xml; charset=utf-8", **headers}.items():
+            connection.putheader(name, value)
+        connection.endheaders(body)
+        response = connection.getresponse()
+        text = response.read().decode()
+        return Answer(response.status, response.getheader("Content-Type", ""), text,
+                      time.perf_counter() - started)
+    finally:
+        connection.close()
+
+
+def fault_code(response_text: str) -> str:
+    """The reasonCode in the detail of the SOAP fault `response_text` holds."""
+    root = etree.fromstring(response_text.encode(), etree.XMLParser(resolve_entities=False))
+    fault = root.find(f"{{{SOAP_ENV}}}Body/{{{SOAP_ENV}}}Fault")
+    assert fault is not None, f"not a SOAP fault: {response_text[:300]}"
+    return fault.findtext(f"detail/{{{COMMON_NS}}}error/{{{COMMON_NS}}}reasonCode") or ""
+
+
+def diagnostic(response_text: str) -> str:
+    root = etree.fromstring(response_text.encode(), etree.XMLParser(resolve_entities=False))
+    return root.findtext(f".//{{{COMMON_NS}}}diagnostic") or ""
+
+
+def faultcode(response_text: str) -> str:
+    root = etree.fromstring(response_text.encode(), etree.XMLParser(resolve_entities=False))
+    return root.findtext(f"{{{SOAP_ENV}}}Body/{{{SOAP_ENV}}}Fault/faultcode") or ""
+
+
+def assert_refused(answer: Answer, code: str = "MSG00004") -> None:
+    """A quick SOAP fault with `code`, and nothing a client should never see."""
+    assert answer.status == 500, answer.text[:300]
+    assert answer.content_type.startswith("text/xml")
+    assert "<html" not in answer.text.lower()
+    assert "Traceback" not in answer.text
+    assert PASSWD_LINE not in answer.text
+    assert fault_code(answer.text) == code, answer.text[:500]
+    assert faultcode(answer.text).endswith("Client" if code in CLIENT_CODES else "Server")
+    assert answer.elapsed < 1.0
+
+
+def call_wsgi(app, body: bytes, **environ: object) -> tuple[str, bytes]:  # type: ignore[no-untyped-def]
+    """POST to /Identification straight through the WSGI app, with this WSGI environ."""
+    env = {"REQUEST_METHOD": "POST", "PATH_INFO": "/Identification",
+           "CONTENT_TYPE": "text/xml", "wsgi.input": BytesIO(body), **environ}
+    setup_testing_defaults(env)
+    answer: dict[str, str] = {}
+
+    def start_response(status: str, headers: list[tuple[str, str]], exc_info=None) -> None:  # type: ignore[no-untyped-def]
+        answer["status"] = status
+
+    body = b"".join(app(env, start_response))
+    return answer["status"], body
+
+
+# -- the baseline: the same request, well formed, is answered ----------------------------------
+
+def test_a_well_formed_raw_request_is_answered(live_url, users):
+    answer = post(live_url, "Identification", envelope(search()))
+    assert answer.status == 200
+    assert "<code>MSG00005</code>" in answer.text.replace("s0:", "")
+
+
+# -- unsafe and malformed XML ------------------------------------------------------------------
+
+BILLION_LAUGHS = (
+    '<!DOCTYPE lolz [<!ENTITY lol "lol">'
+    + "".join(
+        f'<!ENTITY lol{i} "{f"&lol{i - 1};" * 10 if i > 1 else "&lol;" * 10}">'
+        for i in range(1, 10)
+    )
+    + "]>\n"
+)
+
+UNSAFE = {
+    "xxe-file": (envelope(search("&xxe;"),
+                          prolog='<!DOCTYPE e [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>\n')),
+    "xxe-parameter-entity": envelope(
+        search(), prolog='<!DOCTYPE e [<!ENTITY % xxe SYSTEM "file:///etc/passwd"> %xxe;]>\n'),
+    # TEST-NET address: a parser that fetched it would hang past the time limit.
+    "external-dtd": envelope(search(), prolog='<!DOCTYPE e SYSTEM "http://192.0.2.1/evil.dtd">\n'),
+    "billion-laughs": envelope(search("&lol9;"), prolog=BILLION_LAUGHS),
+    "plain-doctype": envelope(search(), prolog="<!DOCTYPE soap:Envelope>\n"),
+    "internal-subset": envelope(search(), prolog="<!DOCTYPE e [<!ELEMENT e ANY>]>\n"),
+}
+
+MALFORMED = {
+    "truncated": envelope(search())[:-30],
+    "not-xml": b"this is not XML",
+    "empty": b"",
+    "undefined-entity": envelope(search("&nope;")),
+    "invalid-utf8": envelope(search()).replace(SSIN.encode(), b"\xff\xfe"),
+    "two-roots": envelope(search()) + b"<soap:Envelope/>",
+}
+
+
+@pytest.mark.parametrize("body", UNSAFE.values(), ids=UNSAFE.keys())
+def test_unsafe_xml_is_refused(live_url, users, body):
+    assert_refused(post(live_url, "Identification", body))
+
+
+@pytest.mark.parametrize("body", MALFORMED.values(), ids=MALFORMED.keys())
+def test_malformed_xml_is_refused(live_url, users, body):
+    assert_refused(post(live_url, "Identification", body))
+
+
+@pytest.mark.parametrize("depth", [100, 10_000])
+def test_deeply_nested_xml_is_refused(live_url, users, depth):
+    answer = post(live_url, "Identification", envelope(search(inside=nested(depth))))
+    assert_refused(answer)
+    # our limit (64), or libxml2's own (256) first: "Excessive depth in document"
+    assert "deeper" in diagnostic(answer.text) or "depth" in diagnostic(answer.text)
+
+
+# -- body size ---------------------------------------------------------------------------------
+
+def oversized() -> bytes:
+    """A request that is valid but for its size (the padding is a comment before the root)."""
+    return envelope(search(), prolog=f"<!--{'x' * LIMIT}-->\n")
+
+
+def test_an_oversized_body_is_refused(live_url, users):
+    answer = post(live_url, "Identification", oversized())
+    assert_refused(answer)
+    assert f"exceeds {LIMIT} bytes" in diagnostic(answer.text)
+
+
+def test_a_content_length_above_the_limit_is_refused_without_reading(live_url, users):
+    answer = post_raw(live_url, "Identification", envelope(search()),
+                      {"Content-Length": str(10 * LIMIT)})
+    assert_refused(answer)
+    assert f"exceeds {LIMIT} bytes" in diagnostic(answer.text)
+
+
+def test_a_content_length_below_the_body_is_refused(live_url, users):
+    answer = post_raw(live_url, "Identification", envelope(search()), {"Content-Length": "100"})
+    assert_refused(answer)
+
+
+@pytest.mark.parametrize("content_length", [None, "many", "-1"])
+def test_a_missing_or_invalid_content_length_is_refused(live_url, users, content_length):
+    headers = {} if content_length is None else {"Content-Length": content_length}
+    assert_refused(post_raw(live_url, "Identification", envelope(search()), headers))
+
+
+def test_an_oversized_chunked_body_is_refused(live_url, users):
+    body = oversized()
+    chunks = (body[i:i + 65536] for i in range(0, len(body), 65536))
+    assert_refused(post(live_url, "Identification", chunks))
+
+
+def test_a_server_that_ends_the_input_itself_is_read_up_to_the_limit(live_app, users):
+    """gunicorn decodes chunked bodies and ends wsgi.input: no Content-Length is needed then."""
+    status, body = call_wsgi(live_app, envelope(search()), **{"wsgi.input_terminated": True})
+    assert status == "200 OK"
+    status, body = call_wsgi(live_app, oversized(), **{"wsgi.input_terminated": True})
+    assert status.startswith("500")
+    assert fault_code(body.decode()) == "MSG00004"
+    assert b"exceeds" in body
+
+
+# -- schema and envelope structure -------------------------------------------------------------
+
+INVALID = {
+    "short-ssin": envelope(search("123")),
+    "letters-in-ssin": envelope(search("8503141234X")),
+    "missing-ssin": envelope(f'<i:SearchPersonBySsin xmlns:i="{IDENTIFICATION}"/>'),
+    "unknown-child": envelope(search(inside="<i:extra>1</i:extra>")),
+    "ticket-too-long": envelope(
+        f'<i:SearchPersonBySsin xmlns:i="{IDENTIFICATION}" xmlns:c="{COMMON_NS}">'
+        f"<i:informationCustomer><c:ticket>{'t' * 37}</c:ticket></i:informationCustomer>"
+        f"<i:ssin>{SSIN}</i:ssin></i:SearchPersonBySsin>"),
+    "unknown-operation": envelope(search(tag="DeletePerson")),
+    "wrong-namespace": envelope(search(namespace="urn:raas:identification:v2")),
+    "no-namespace": envelope(f"<SearchPersonBySsin><ssin>{SSIN}</ssin></SearchPersonBySsin>"),
+    "other-service-operation": envelope(LIST_TYPE_DOSSIERS),
+    "two-body-elements": envelope(search() + search()),
+    "empty-body": envelope(""),
+    "no-body": envelope("").replace(b"<soap:Body></soap:Body>", b""),
+    "not-an-envelope": search().encode(),
+    "soap-1.2-envelope": envelope(search(), namespace="http://www.w3.org/2003/05/soap-envelope"),
+}
+
+
+@pytest.mark.parametrize("body", INVALID.values(), ids=INVALID.keys())
+def test_a_request_the_schema_or_envelope_refuses_is_refused(live_url, users, body):
+    assert_refused(post(live_url, "Identification", body))
+
+
+# -- unexpected errors -------------------------------------------------------------------------
+
+def test_an_unexpected_error_is_a_generic_server_fault(live_url, users, monkeypatch):
+    def explode(*args: object) -> None:
+        raise RuntimeError("secret detail")
+
+    monkeypatch.setattr(usecases, "list_type_dossiers", explode)
+    answer = post(live_url, "Register", envelope(LIST_TYPE_DOSSIERS))
+    assert_refused(answer, "MSG00003")
+    assert f"<faultstring>{DESCRIPTIONS['MSG00003']}</faultstring>" in answer.text
+    assert "secret detail" not in answer.text
+    assert "RuntimeError" not in answer.text
+
+
+def test_an_anonymous_caller_learns_no_operation_names(live_url, users):
+    unknown = search(tag="NoSuchOperation")
+    assert_refused(post(live_url, "Identification", envelope(unknown, header="")), "MSG00014")
+    assert_refused(post(live_url, "Identification", envelope(unknown)), "MSG00004")

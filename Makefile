@@ -27,14 +27,14 @@ serve: install
 
 ## test: lint and the whole test suite on real PostgreSQL (what CI runs)
 test: install
-	$(BIN)/ruff check src tests migrations
+	$(BIN)/ruff check src tests migrations bench
 	$(BIN)/python -m pytest
 
 test-fast: install
 	$(BIN)/python -m pytest -m "not slow" -q
 
 lint: install
-	$(BIN)/ruff check src tests migrations
+	$(BIN)/ruff check src tests migrations bench
 
 ## wsdl: rewrite wsdl/ and xsd/ from the service definitions (commit the result)
 wsdl: install

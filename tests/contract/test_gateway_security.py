@@ -95,7 +95,7 @@ def post(live_url: str, service: str, body: bytes | object) -> Answer:
                   response.text, elapsed)
 
 
-def post_raw(live_url: str, service: str, body: bytes, headers: dict[str, str]) -> Answer:
+def post_raw(live_url: str, service: str, body: bytes, headers: dict[str, str | None]) -> Answer:
     """POST `body` with exactly these headers (a wrong or missing Content-Length included)."""
     url = urlsplit(live_url)
     connection = http.client.HTTPConnection(url.hostname or "", url.port, timeout=10)
@@ -103,7 +103,8 @@ def post_raw(live_url: str, service: str, body: bytes, headers: dict[str, str]) 
     try:
         connection.putrequest("POST", f"/{service}", skip_accept_encoding=True)
         for name, value in {"Content-Type": "text/xml; charset=utf-8", **headers}.items():
-            connection.putheader(name, value)
+            if value is not None:  # None: leave the header out
+                connection.putheader(name, value)
         connection.endheaders(body)
         response = connection.getresponse()
         text = response.read().decode()
@@ -163,6 +164,22 @@ def test_a_well_formed_raw_request_is_answered(live_url, users):
     answer = post(live_url, "Identification", envelope(search()))
     assert answer.status == 200
     assert "<code>MSG00005</code>" in answer.text.replace("s0:", "")
+
+
+@pytest.mark.parametrize("content_type", [None, "application/xml", "text/xml; charset=latin-1"])
+def test_the_body_is_read_by_its_xml_declaration_whatever_the_content_type(
+    live_url, users, content_type
+):
+    ticket = "Müller-Lefèvre"  # sent in UTF-8, as the XML declaration says
+    customer = (f'<c:ticket xmlns:c="{COMMON_NS}">{ticket}</c:ticket>')
+    body = envelope(
+        f'<i:SearchPersonBySsin xmlns:i="{IDENTIFICATION}"><i:informationCustomer>{customer}'
+        f"</i:informationCustomer><i:ssin>{SSIN}</i:ssin></i:SearchPersonBySsin>"
+    )
+    headers = {"Content-Length": str(len(body)), "Content-Type": content_type}
+    answer = post_raw(live_url, "Identification", body, headers)
+    assert answer.status == 200, answer.text[:300]
+    assert f">{ticket}</" in answer.text
 
 
 # -- unsafe and malformed XML ------------------------------------------------------------------

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 import requests
 import zeep
+from lxml import etree
 from zeep.wsse.username import UsernameToken
 
 pytestmark = pytest.mark.slow
@@ -65,6 +66,11 @@ def test_embedded_postgres_demo_and_gunicorn(embedded_env: dict[str, str]) -> No
         answer = proxy.ListTypeDossiers()
         assert answer.status.value == "DATA_FOUND"
         assert {t.code for t in answer.typeDossiers.typeDossier} >= {"0", "902"}
+        # gunicorn passes no Content-Type when the client sends none; the call still works.
+        message = client.create_message(client.service, "ListTypeDossiers")
+        raw = requests.post(f"{base}/Register", data=etree.tostring(message), timeout=10)
+        assert "Content-Type" not in raw.request.headers
+        assert raw.status_code == 200 and "<s0:code>MSG00000</s0:code>" in raw.text
     finally:
         server.terminate()
         output, _ = server.communicate(timeout=30)

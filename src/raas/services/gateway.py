@@ -154,6 +154,9 @@ class Gateway:
         inner = dict(environ)
         inner["wsgi.input"] = BytesIO(raw)
         inner["CONTENT_LENGTH"] = str(len(raw))
+        # spyne wants a Content-Type and would decode by its charset; the body was already
+        # parsed from its own XML declaration, so spyne must read it the same way.
+        inner["CONTENT_TYPE"] = "text/xml"
         inner["raas.call"] = call
         captured: dict[str, Any] = {}
 

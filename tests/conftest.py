@@ -12,9 +12,11 @@ import socket
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from io import BytesIO
 from pathlib import Path
 from socketserver import ThreadingMixIn
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+from wsgiref.util import setup_testing_defaults
 
 import pytest
 from sqlalchemy import Engine, make_url, text
@@ -75,6 +77,27 @@ def engine(session_engine: Engine) -> Engine:
     with session_engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
     return session_engine
+
+
+def call_wsgi(  # type: ignore[no-untyped-def]
+    app, method: str, path: str, body: bytes = b"", **environ: object
+) -> tuple[str, bytes]:
+    """Call a WSGI app directly (no HTTP server), with these extra environ keys."""
+    env = {
+        "REQUEST_METHOD": method,
+        "PATH_INFO": path,
+        "wsgi.input": BytesIO(body),
+        "CONTENT_LENGTH": str(len(body)),
+        **environ,
+    }
+    setup_testing_defaults(env)
+    answer: dict[str, str] = {}
+
+    def start_response(status: str, headers: list[tuple[str, str]], exc_info=None) -> None:  # type: ignore[no-untyped-def]
+        answer["status"] = status
+
+    content = b"".join(app(env, start_response))
+    return answer["status"], content
 
 
 class _QuietHandler(WSGIRequestHandler):

@@ -3,9 +3,6 @@ the service serves, byte for byte, whatever Host header a request carries."""
 
 from __future__ import annotations
 
-from io import BytesIO
-from wsgiref.util import setup_testing_defaults
-
 import pytest
 import requests
 import zeep
@@ -14,7 +11,7 @@ from lxml import etree
 from raas.config import Settings
 from raas.services.documents import WSDL
 from raas.wsgi import create_app, service_documents
-from tests.conftest import ROOT
+from tests.conftest import ROOT, call_wsgi
 
 SERVICES = ("Register", "Identification", "LinkRegister", "Admin")
 COMMITTED_URL = "http://127.0.0.1:8080"
@@ -46,16 +43,7 @@ def zeep_operations(client: zeep.Client) -> set[str]:
 
 def get_wsgi(app, path: str, query: str = "", host: str = "evil.example") -> tuple[str, bytes]:  # type: ignore[no-untyped-def]
     """GET straight through a WSGI app (no HTTP server), with the Host header given."""
-    environ = {"REQUEST_METHOD": "GET", "PATH_INFO": path, "QUERY_STRING": query,
-               "HTTP_HOST": host, "SERVER_NAME": host, "wsgi.input": BytesIO()}
-    setup_testing_defaults(environ)
-    answer: dict[str, str] = {}
-
-    def start_response(status: str, headers: list[tuple[str, str]], exc_info=None) -> None:  # type: ignore[no-untyped-def]
-        answer["status"] = status
-
-    body = b"".join(app(environ, start_response))
-    return answer["status"], body
+    return call_wsgi(app, "GET", path, QUERY_STRING=query, HTTP_HOST=host, SERVER_NAME=host)
 
 
 @pytest.mark.parametrize("service", SERVICES)

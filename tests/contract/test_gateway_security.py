@@ -10,10 +10,8 @@ from __future__ import annotations
 import http.client
 import time
 from dataclasses import dataclass
-from io import BytesIO
 from pathlib import Path
 from urllib.parse import urlsplit
-from wsgiref.util import setup_testing_defaults
 
 import pytest
 import requests
@@ -25,6 +23,7 @@ from raas.models.ssin import make_ssin
 from raas.services.faults import CLIENT_CODES, SOAP_ENV
 from raas.services.status import DESCRIPTIONS
 from raas.services.types import COMMON_NS
+from tests.conftest import call_wsgi
 from tests.contract.conftest import PASSWORD, Users
 
 IDENTIFICATION = "urn:raas:identification:v1"
@@ -144,20 +143,6 @@ def assert_refused(answer: Answer, code: str = "MSG00004") -> None:
     assert answer.elapsed < 1.0
 
 
-def call_wsgi(app, body: bytes, **environ: object) -> tuple[str, bytes]:  # type: ignore[no-untyped-def]
-    """POST to /Identification straight through the WSGI app, with this WSGI environ."""
-    env = {"REQUEST_METHOD": "POST", "PATH_INFO": "/Identification",
-           "CONTENT_TYPE": "text/xml", "wsgi.input": BytesIO(body), **environ}
-    setup_testing_defaults(env)
-    answer: dict[str, str] = {}
-
-    def start_response(status: str, headers: list[tuple[str, str]], exc_info=None) -> None:  # type: ignore[no-untyped-def]
-        answer["status"] = status
-
-    body = b"".join(app(env, start_response))
-    return answer["status"], body
-
-
 # -- the baseline: the same request, well formed, is answered ----------------------------------
 
 def test_a_well_formed_raw_request_is_answered(live_url, users):
@@ -272,9 +257,11 @@ def test_an_oversized_chunked_body_is_refused(live_url, users):
 
 def test_a_server_that_ends_the_input_itself_is_read_up_to_the_limit(live_app, users):
     """gunicorn decodes chunked bodies and ends wsgi.input: no Content-Length is needed then."""
-    status, body = call_wsgi(live_app, envelope(search()), **{"wsgi.input_terminated": True})
+    status, body = call_wsgi(live_app, "POST", "/Identification", envelope(search()),
+                             CONTENT_LENGTH="", **{"wsgi.input_terminated": True})
     assert status == "200 OK"
-    status, body = call_wsgi(live_app, oversized(), **{"wsgi.input_terminated": True})
+    status, body = call_wsgi(live_app, "POST", "/Identification", oversized(),
+                             CONTENT_LENGTH="", **{"wsgi.input_terminated": True})
     assert status.startswith("500")
     assert fault_code(body.decode()) == "MSG00004"
     assert b"exceeds" in body

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from spyne import Application, ServiceBase
-from spyne.protocol.soap import Soap11
 
 from raas import usecases
-from raas.services.operation import Call, operation, status
+from raas.services.operation import Call, operation, soap_application, status
 from raas.services.status import Kind
 from raas.services.types import (
     CbeNumber,
@@ -44,6 +43,4 @@ class AdminService(ServiceBase):
 
 
 def application() -> Application:
-    return Application(
-        [AdminService], tns=NS, name="Admin", in_protocol=Soap11(), out_protocol=Soap11()
-    )
+    return soap_application(AdminService, NS, "Admin")

@@ -110,17 +110,13 @@ class Gateway:
         call = Call(uuid4(), datetime.now(UTC), endpoint.name, self._uow)
         try:
             status_line, headers, body = self._handle(endpoint, call, environ)
-        except ContractFault as fault:
+        except Exception as error:
+            fault = error if isinstance(error, ContractFault) else ContractFault("MSG00003")
+            if fault is not error:
+                log.exception("ticket=%s unexpected gateway error", call.ticket)
             call.status_code = fault.code
-            status_line, headers, body = "500 Internal Server Error", list(_XML), fault_envelope(
-                fault, str(call.ticket)
-            )
-        except Exception:
-            log.exception("ticket=%s unexpected gateway error", call.ticket)
-            call.status_code = "MSG00003"
-            status_line, headers, body = "500 Internal Server Error", list(_XML), fault_envelope(
-                ContractFault("MSG00003"), str(call.ticket)
-            )
+            status_line, headers = "500 Internal Server Error", list(_XML)
+            body = fault_envelope(fault, str(call.ticket))
         duration_ms = round((time.perf_counter() - started) * 1000)
         self._record(call, duration_ms)
         start_response(status_line, [*headers, ("Content-Length", str(len(body)))])
@@ -192,8 +188,13 @@ class Gateway:
 
     def _parse(self, raw: bytes) -> etree._Element:
         parser = etree.XMLParser(
-            resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False,
-            huge_tree=False, remove_comments=True, remove_pis=True,
+            resolve_entities=False,
+            no_network=True,
+            load_dtd=False,
+            dtd_validation=False,
+            huge_tree=False,
+            remove_comments=True,
+            remove_pis=True,
         )
         try:
             root = etree.fromstring(raw, parser)
@@ -214,8 +215,7 @@ class Gateway:
 
     def _authenticate_header(self, header: etree._Element | None) -> User:
         token = (
-            None if header is None
-            else header.find(f"{{{WSSE}}}Security/{{{WSSE}}}UsernameToken")
+            None if header is None else header.find(f"{{{WSSE}}}Security/{{{WSSE}}}UsernameToken")
         )
         if token is None:
             raise ContractFault("MSG00014", "a WS-Security UsernameToken is required")
@@ -253,6 +253,8 @@ class Gateway:
         )
         try:
             self._audit(entry)
+        except ServiceUnavailable:
+            log.warning("ticket=%s audit entry not written: database unavailable", call.ticket)
         except Exception:
             log.exception("ticket=%s audit entry could not be written", call.ticket)
         fields = {

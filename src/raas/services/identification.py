@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from spyne import Application, ServiceBase
-from spyne.protocol.soap import Soap11
 
 from raas import usecases
 from raas.models.persons import Person as DomainPerson
 from raas.models.persons import PersonStatus
-from raas.services.operation import Call, operation, status
+from raas.services.operation import Call, operation, soap_application, status
 from raas.services.status import Kind
 from raas.services.types import (
     ComplexModel,
@@ -84,10 +83,4 @@ class IdentificationService(ServiceBase):
 
 
 def application() -> Application:
-    return Application(
-        [IdentificationService],
-        tns=NS,
-        name="Identification",
-        in_protocol=Soap11(),
-        out_protocol=Soap11(),
-    )
+    return soap_application(IdentificationService, NS, "Identification")

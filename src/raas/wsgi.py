@@ -74,5 +74,4 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         audit=partial(usecases.record_audit, uow),
         database_ok=partial(database_ok, engine),
         uow=uow,
-        log_json=settings.log_json,
     )

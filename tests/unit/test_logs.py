@@ -1,9 +1,10 @@
 """National numbers never reach a log line, whoever logged them."""
 
 import io
+import json
 import logging
 
-from raas.logs import MASK, MaskNationalNumbers, mask
+from raas.logs import MASK, JsonFormatter, MaskNationalNumbers, mask
 from raas.models.ssin import make_ssin
 
 SSIN = make_ssin(1985, 3, 14, 123)
@@ -40,3 +41,22 @@ def test_a_handler_with_the_filter_masks_messages_arguments_and_tracebacks() -> 
     written = stream.getvalue()
     assert SSIN not in written
     assert written.count(MASK) == 2 and "ValueError: duplicate key" in written
+
+
+def test_the_json_format_is_one_object_per_line_with_the_fields() -> None:
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(MaskNationalNumbers())
+    handler.setFormatter(JsonFormatter())
+    logger = logging.getLogger("test.logs.json")
+    logger.setLevel(logging.INFO)
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        logger.info("status=MSG00000 for %s", SSIN, extra={"fields": {"status": "MSG00000"}})
+    finally:
+        logger.removeHandler(handler)
+    (line,) = stream.getvalue().splitlines()
+    entry = json.loads(line)
+    assert (entry["logger"], entry["status"], entry["message"]) == (
+        "test.logs.json", "MSG00000", f"status=MSG00000 for {MASK}")

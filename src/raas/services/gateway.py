@@ -9,7 +9,6 @@ with the contract's detail; nothing here ever answers an HTML page or a stack tr
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import time
@@ -74,7 +73,6 @@ class Gateway:
         audit: Callable[[AuditEntry], None],
         database_ok: Callable[[], bool],
         uow: Callable[[], Any],
-        log_json: bool = False,
     ) -> None:
         self._endpoints = endpoints
         self._limits = limits
@@ -82,7 +80,6 @@ class Gateway:
         self._audit = audit
         self._database_ok = database_ok
         self._uow = uow
-        self._log_json = log_json
         self._xsds = {n: x for e in endpoints.values() for n, x in e.documents.xsds.items()}
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
@@ -265,10 +262,8 @@ class Gateway:
             "status": entry.status_code,
             "duration_ms": duration_ms,
         }
-        if self._log_json:
-            log.info(json.dumps(fields))
-        else:
-            log.info(" ".join(f"{k}={v}" for k, v in fields.items()))
+        # The fields also travel as `extra`, for the JSON log format (RAAS_LOG_JSON).
+        log.info(" ".join(f"{k}={v}" for k, v in fields.items()), extra={"fields": fields})
 
     def _health(self, start_response: StartResponse) -> Iterable[bytes]:
         if self._database_ok():

@@ -19,6 +19,7 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 from wsgiref.util import setup_testing_defaults
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import Engine, make_url, text
 from sqlalchemy.engine import URL
 
@@ -28,6 +29,10 @@ from raas.persistence.database import make_engine
 from raas.persistence.tables import metadata
 
 ROOT = Path(__file__).resolve().parents[1]
+
+# No per-example deadline: a loaded 2-core CI machine must not turn slowness into failures.
+hypothesis_settings.register_profile("raas", deadline=None)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "raas"))
 
 
 def _server_url() -> URL:

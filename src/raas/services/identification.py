@@ -75,7 +75,6 @@ class IdentificationService(ServiceBase):
     @operation(SearchPersonBySsinRequest, SearchPersonBySsinResponse, Kind.CONSULT)
     def SearchPersonBySsin(call: Call, request: SearchPersonBySsinRequest):  # noqa: N802, N805
         """The person behind an ssin, with its register and replaced/canceled state."""
-        call.ssins.append(request.ssin)
         person = usecases.search_person_by_ssin(call.uow, request.ssin)
         return SearchPersonBySsinResponse(
             status=status("DATA_FOUND"), person=person_to_wire(person)

@@ -139,17 +139,20 @@ class Gateway:
         if not endpoint.schema.validate(payload):
             error = endpoint.schema.error_log.last_error
             raise ContractFault("MSG00004", f"line {error.line}: {error.message}")
-        return self._dispatch(endpoint, call, environ, raw)
+        return self._dispatch(endpoint, call, environ, raw, envelope)
 
     def _dispatch(
-        self, endpoint: Endpoint, call: Call, environ: dict[str, Any], raw: bytes
+        self,
+        endpoint: Endpoint,
+        call: Call,
+        environ: dict[str, Any],
+        raw: bytes,
+        envelope: etree._Element,
     ) -> tuple[str, list[tuple[str, str]], bytes]:
         inner = dict(environ)
         inner["wsgi.input"] = BytesIO(raw)
         inner["CONTENT_LENGTH"] = str(len(raw))
-        # spyne wants a Content-Type and would decode by its charset; the body was already
-        # parsed from its own XML declaration, so spyne must read it the same way.
-        inner["CONTENT_TYPE"] = "text/xml"
+        inner["raas.envelope"] = envelope  # spyne reads this, not the bytes (VettedSoap11)
         inner["raas.call"] = call
         captured: dict[str, Any] = {}
 

@@ -114,8 +114,19 @@ def operation(request: type, response: type, kind: Kind) -> Callable[[Callable[.
     return decorate
 
 
+class VettedSoap11(Soap11):  # type: ignore[misc]
+    """SOAP 1.1 that takes the envelope the gateway already parsed and vetted (no second parse).
+
+    The gateway's parse is the safe one (no DTD, entities or network, bounded size and depth),
+    and it already read the encoding from the XML declaration: spyne need not parse again.
+    """
+
+    def create_in_document(self, ctx, charset=None):  # type: ignore[no-untyped-def]
+        ctx.in_document = (ctx.transport.req_env["raas.envelope"], {})  # (root, xml ids)
+
+
 def soap_application(service: type[ServiceBase], namespace: str, name: str) -> Application:
     """A SOAP 1.1 document/literal spyne application of one service class."""
     return Application(
-        [service], tns=namespace, name=name, in_protocol=Soap11(), out_protocol=Soap11()
+        [service], tns=namespace, name=name, in_protocol=VettedSoap11(), out_protocol=Soap11()
     )

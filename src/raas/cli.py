@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import secrets
 import sys
@@ -13,8 +12,6 @@ from pathlib import Path
 
 from raas import logs
 from raas.config import Settings
-
-log = logging.getLogger("raas")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -123,20 +120,21 @@ def _db_url(args: argparse.Namespace) -> None:
     print(_url().render_as_string(hide_password=True))
 
 
-def _engine():  # type: ignore[no-untyped-def]
+def _migrated_url():  # type: ignore[no-untyped-def]
+    """The database URL, refusing a database that is not at the latest migration."""
     from raas.persistence import migrations
-    from raas.persistence.database import make_engine
 
     url = _url()
     if not migrations.is_current(url):
         raise CommandError("the database is not at the latest migration: run `raas db upgrade`")
-    return make_engine(url)
+    return url
 
 
 def _uow():  # type: ignore[no-untyped-def]
+    from raas.persistence.database import make_engine
     from raas.persistence.uow import UnitOfWork
 
-    return partial(UnitOfWork, _engine())
+    return partial(UnitOfWork, make_engine(_migrated_url()))
 
 
 # -- serving ---------------------------------------------------------------------------------
@@ -146,12 +144,7 @@ def _serve(args: argparse.Namespace) -> None:
     from raas.server import serve
 
     settings = Settings.from_env()
-    from raas.persistence import migrations
-    from raas.persistence.database import database_url
-
-    url = database_url(settings)
-    if not migrations.is_current(url):
-        raise CommandError("the database is not at the latest migration: run `raas db upgrade`")
+    url = _migrated_url()
     # Workers are forked from this process: they find the (maybe embedded) database here.
     os.environ["RAAS_DATABASE_URL"] = url.render_as_string(hide_password=False)
     print(

@@ -3,7 +3,7 @@
 from alembic import context
 from sqlalchemy import create_engine
 
-from raas.persistence.tables import metadata
+from raas.persistence.schema import metadata
 
 config = context.config
 

@@ -26,7 +26,7 @@ from sqlalchemy.engine import URL
 from raas.config import Settings
 from raas.persistence import migrations
 from raas.persistence.database import make_engine
-from raas.persistence.tables import metadata
+from raas.persistence.schema import metadata
 
 ROOT = Path(__file__).resolve().parents[1]
 

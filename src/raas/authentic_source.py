@@ -6,6 +6,7 @@ ships the stub, which keeps its persons in its own PostgreSQL tables, fed by `ra
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Protocol
 
 from raas.models.persons import Person
@@ -17,6 +18,10 @@ class AuthenticSource(Protocol):
         """The person the source knows under `ssin` (active, replaced or canceled), or None."""
         ...
 
+    def persons(self, ssins: Iterable[str]) -> dict[str, Person]:
+        """The persons the source knows under these ssins, by ssin."""
+        ...
+
 
 class StubAuthenticSource:
     """The stub: persons read from the `source_persons` table, in the caller's transaction."""
@@ -26,3 +31,6 @@ class StubAuthenticSource:
 
     def person(self, ssin: str) -> Person | None:
         return self._persons.get(ssin)
+
+    def persons(self, ssins: Iterable[str]) -> dict[str, Person]:
+        return self._persons.get_many(ssins)

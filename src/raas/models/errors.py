@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 
 class DomainError(Exception):
     """A business rule refused the request; nothing was changed."""
@@ -37,3 +39,51 @@ class NotAllowed(Exception):
 
 class ServiceUnavailable(Exception):
     """A system the service needs (the database) cannot be reached now (MSG00001)."""
+
+
+class NotInscribed(DomainError):
+    """The caller's register holds no line to act on for this ssin (MSG00012)."""
+
+
+class UnknownTypeDossier(DomainError):
+    """The typeDossier is not defined for the caller's organisation (RAAS0001)."""
+
+
+class PersonDataMismatch(DomainError):
+    """The person data given do not match the authentic source (RAAS0002)."""
+
+
+class InvalidForeignKey(DomainError):
+    """The foreign key does not match the format for its country and key type (RAAS0003)."""
+
+
+class LinkExists(DomainError):
+    """The link, or one for the same foreign key, already exists (RAAS0004)."""
+
+
+class UnknownLink(DomainError):
+    """No link has this linkId (RAAS0005)."""
+
+
+class LinkFieldChanged(DomainError):
+    """An update tried to change more than a link's validity (RAAS0006)."""
+
+
+class NotBisSsin(DomainError):
+    """The ssin is not a BIS number (RAAS0007)."""
+
+
+class PossibleDuplicates(DomainError):
+    """Persons that may be the same were found; nothing was created (RAAS0008)."""
+
+    def __init__(self, message: str, candidates: Sequence[object] = (), **information: str) -> None:
+        super().__init__(message, **information)
+        self.candidates = list(candidates)
+
+
+class FlowNotAuthorized(DomainError):
+    """The organisation has no authorization for this flow (RAAS0009)."""
+
+
+class LinkOwnedElsewhere(DomainError):
+    """The link was created by another organisation (RAAS0010)."""

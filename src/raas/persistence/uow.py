@@ -8,6 +8,10 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
 from raas.models.errors import ServiceUnavailable
+from raas.persistence.events import EventRepository
+from raas.persistence.identification import IdentificationRepository
+from raas.persistence.links import LinkRepository
+from raas.persistence.register import RegisterRepository
 from raas.persistence.repositories import (
     AuditRepository,
     PersonRepository,
@@ -33,6 +37,10 @@ class UnitOfWork:
         self.type_dossiers = TypeDossierRepository(self._conn)
         self.persons = PersonRepository(self._conn)
         self.audit = AuditRepository(self._conn)
+        self.register = RegisterRepository(self._conn)
+        self.events = EventRepository(self._conn)
+        self.links = LinkRepository(self._conn)
+        self.identification = IdentificationRepository(self._conn)
         return self
 
     def commit(self) -> None:

@@ -37,6 +37,17 @@ ERROR_CODES: dict[type[errors.DomainError], str] = {
     errors.InvalidSsin: "MSG00011",
     errors.UnknownSsin: "MSG00005",
     errors.CanceledSsin: "MSG00007",
+    errors.NotInscribed: "MSG00012",
+    errors.UnknownTypeDossier: "RAAS0001",
+    errors.PersonDataMismatch: "RAAS0002",
+    errors.InvalidForeignKey: "RAAS0003",
+    errors.LinkExists: "RAAS0004",
+    errors.UnknownLink: "RAAS0005",
+    errors.LinkFieldChanged: "RAAS0006",
+    errors.NotBisSsin: "RAAS0007",
+    errors.PossibleDuplicates: "RAAS0008",
+    errors.FlowNotAuthorized: "RAAS0009",
+    errors.LinkOwnedElsewhere: "RAAS0010",
 }
 
 

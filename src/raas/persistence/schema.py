@@ -1,0 +1,7 @@
+"""The whole schema: importing every module that defines tables registers them on `metadata`."""
+
+from raas.persistence import events, identification, links, register, tables
+
+metadata = tables.metadata
+
+__all__ = ["events", "identification", "links", "metadata", "register"]

@@ -7,6 +7,9 @@ invariant holds under concurrent writers. Ranges are stored half-open: [begin, e
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import date
+
 from sqlalchemy import (
     CheckConstraint,
     Column,
@@ -15,10 +18,16 @@ from sqlalchemy import (
     ForeignKeyConstraint,
     Table,
     Text,
+    delete,
     func,
+    select,
+    tuple_,
+    update,
 )
-from sqlalchemy.dialects.postgresql import DATEMULTIRANGE
+from sqlalchemy.dialects.postgresql import DATEMULTIRANGE, Range, insert
 
+from raas.models.inscriptions import Inscription
+from raas.models.periods import DAY, Period
 from raas.persistence.tables import metadata
 
 register_lines = Table(
@@ -36,6 +45,96 @@ register_lines = Table(
 )
 
 
+Key = tuple[str, str]  # (ssin, type_dossier) within one organisation
+
+
 class RegisterRepository:
+    """One organisation's lines; every method takes the caller's cbe_number first."""
+
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
+
+    def lines(
+        self, cbe_number: str, ssin: str, type_dossier: str | None = None
+    ) -> list[Inscription]:
+        """The lines of an ssin (in one typeDossier or all), by typeDossier then beginDate."""
+        query = select(register_lines.c.type_dossier, register_lines.c.periods).where(
+            register_lines.c.cbe_number == cbe_number, register_lines.c.ssin == ssin
+        )
+        if type_dossier is not None:
+            query = query.where(register_lines.c.type_dossier == type_dossier)
+        rows = self._conn.execute(query.order_by(register_lines.c.type_dossier))
+        return [
+            Inscription(ssin, row.type_dossier, period)
+            for row in rows
+            for period in to_periods(row.periods)
+        ]
+
+    def lock(self, cbe_number: str, keys: Iterable[Key]) -> dict[Key, list[Period]]:
+        """The current lines of these keys, locked until the transaction ends (absent: none)."""
+        wanted = sorted(set(keys))
+        rows = self._conn.execute(
+            select(register_lines.c.ssin, register_lines.c.type_dossier, register_lines.c.periods)
+            .where(
+                register_lines.c.cbe_number == cbe_number,
+                tuple_(register_lines.c.ssin, register_lines.c.type_dossier).in_(wanted),
+            )
+            .order_by(register_lines.c.ssin, register_lines.c.type_dossier)
+            .with_for_update()
+        )
+        return {(r.ssin, r.type_dossier): to_periods(r.periods) for r in rows}
+
+    def add(self, cbe_number: str, additions: dict[Key, list[Period]]) -> dict[Key, list[Period]]:
+        """Merge periods into the keys' lines atomically (one statement); the lines after."""
+        if not additions:
+            return {}
+        statement = insert(register_lines).values(
+            [
+                {
+                    "cbe_number": cbe_number,
+                    "ssin": ssin,
+                    "type_dossier": type_dossier,
+                    "periods": to_ranges(periods),
+                }
+                for (ssin, type_dossier), periods in sorted(additions.items())
+            ]
+        )
+        statement = statement.on_conflict_do_update(
+            index_elements=[
+                register_lines.c.cbe_number,
+                register_lines.c.ssin,
+                register_lines.c.type_dossier,
+            ],
+            set_={
+                "periods": register_lines.c.periods.op("+")(statement.excluded.periods),
+                "updated_at": func.now(),
+            },
+        ).returning(register_lines.c.ssin, register_lines.c.type_dossier, register_lines.c.periods)
+        rows = self._conn.execute(statement)
+        return {(r.ssin, r.type_dossier): to_periods(r.periods) for r in rows}
+
+    def replace(self, cbe_number: str, key: Key, periods: list[Period]) -> None:
+        """Store exactly these lines for a locked key (none: the key is deleted)."""
+        where = (
+            (register_lines.c.cbe_number == cbe_number)
+            & (register_lines.c.ssin == key[0])
+            & (register_lines.c.type_dossier == key[1])
+        )
+        if periods:
+            self._conn.execute(
+                update(register_lines)
+                .where(where)
+                .values(periods=to_ranges(periods), updated_at=func.now())
+            )
+        else:
+            self._conn.execute(delete(register_lines).where(where))
+
+
+def to_ranges(periods: Iterable[Period]) -> list[Range[date]]:
+    """Periods with inclusive ends as PostgreSQL ranges (which store [begin, end + 1 day))."""
+    return [Range(p.begin, p.end, bounds="[]" if p.end else "[)") for p in periods]
+
+
+def to_periods(ranges: Iterable[Range[date]]) -> list[Period]:
+    """PostgreSQL's canonical [begin, end + 1 day) ranges as periods with inclusive ends."""
+    return [Period(r.lower, None if r.upper is None else r.upper - DAY) for r in ranges]

@@ -19,6 +19,13 @@ from raas.persistence.repositories import (
     UserRepository,
 )
 
+# Serialization failure and deadlock: the transaction lost a race and may simply be run again.
+TRANSIENT_SQLSTATES = {"40001", "40P01"}
+
+
+class TransientConflict(Exception):
+    """The transaction was rolled back because of a concurrent one; running it again is safe."""
+
 
 class UnitOfWork:
     """`with uow:` opens a transaction; `commit()` keeps it; leaving without commit rolls back."""
@@ -69,3 +76,8 @@ class UnitOfWork:
             self._conn = None
         if isinstance(exc, DBAPIError) and exc.connection_invalidated:
             raise ServiceUnavailable("the database connection was lost") from exc
+        if (
+            isinstance(exc, DBAPIError)
+            and getattr(exc.orig, "sqlstate", None) in TRANSIENT_SQLSTATES
+        ):
+            raise TransientConflict(str(exc.orig)) from exc

@@ -5,11 +5,20 @@ from __future__ import annotations
 from spyne import Application, ServiceBase
 
 from raas import usecases
-from raas.services.operation import Call, found, operation, soap_application
-from raas.services.status import Kind
+from raas.models.errors import DomainError
+from raas.models.inscriptions import Inscription as DomainInscription
+from raas.models.inscriptions import PersonData as DomainPersonData
+from raas.models.persons import Gender as DomainGender
+from raas.services.operation import Call, found, operation, soap_application, status
+from raas.services.status import Kind, code_of
 from raas.services.types import (
     Array,
     ComplexModel,
+    Gender,
+    IncompleteDate,
+    Period,
+    Ssin,
+    Status,
     TypeDossierCode,
     Unicode,
     optional,
@@ -17,6 +26,8 @@ from raas.services.types import (
     required,
     response_fields,
 )
+from raas.usecases import register
+from raas.usecases.ssins import ResolvedSsin
 
 NS = "urn:raas:register:v1"
 
@@ -38,7 +49,203 @@ class ListTypeDossiersResponse(ComplexModel):
     )
 
 
+Name = Unicode(min_len=1, max_len=200)
+
+
+class PersonData(ComplexModel):
+    """Identity data checked against the authentic source; only the fields given are compared."""
+
+    __namespace__ = NS
+    _type_info = [
+        ("lastName", optional(Name)),
+        ("firstName", optional(Name)),
+        ("birthDate", optional(IncompleteDate)),
+        ("gender", optional(Gender)),
+    ]
+
+
+class Inscription(ComplexModel):
+    __namespace__ = NS
+    _type_info = [
+        ("ssin", required(Ssin)),
+        ("typeDossier", required(TypeDossierCode)),
+        ("period", required(Period)),
+    ]
+
+
+Inscriptions = optional(Array(Inscription, member_name="inscription"))
+INSCRIBE_FIELDS = (
+    ("ssin", required(Ssin)),
+    ("typeDossier", required(TypeDossierCode)),
+    ("period", required(Period)),
+    ("personData", optional(PersonData)),
+)
+
+
+class InscribeRequest(ComplexModel):
+    __namespace__ = NS
+    _type_info = request_fields(*INSCRIBE_FIELDS)
+
+
+class InscribeResponse(ComplexModel):
+    __namespace__ = NS
+    _type_info = response_fields(("inscriptions", Inscriptions))
+
+
+class InscriptionItem(ComplexModel):
+    __namespace__ = NS
+    _type_info = list(INSCRIBE_FIELDS)
+
+
+class InscribeBatchRequest(ComplexModel):
+    __namespace__ = NS
+    _type_info = request_fields(
+        ("inscription", InscriptionItem.customize(min_occurs=1, max_occurs=1000, nillable=False))
+    )
+
+
+class InscriptionResult(ComplexModel):
+    """The outcome of one item of a batch, in the order of the request."""
+
+    __namespace__ = NS
+    _type_info = [
+        ("ssin", required(Ssin)),
+        ("typeDossier", required(TypeDossierCode)),
+        ("status", required(Status)),
+        ("inscriptions", Inscriptions),
+    ]
+
+
+class InscribeBatchResponse(ComplexModel):
+    __namespace__ = NS
+    _type_info = response_fields(
+        ("results", optional(Array(InscriptionResult, member_name="result")))
+    )
+
+
+class RemoveRequest(ComplexModel):
+    __namespace__ = NS
+    _type_info = request_fields(
+        ("ssin", required(Ssin)),
+        ("typeDossier", required(TypeDossierCode)),
+        ("period", optional(Period)),
+    )
+
+
+class RemoveResponse(ComplexModel):
+    __namespace__ = NS
+    _type_info = response_fields(("inscriptions", Inscriptions))
+
+
+class ConsultRequest(ComplexModel):
+    __namespace__ = NS
+    _type_info = request_fields(
+        ("ssin", required(Ssin)),
+        ("typeDossier", optional(TypeDossierCode)),
+        ("period", optional(Period)),
+    )
+
+
+class ConsultResponse(ComplexModel):
+    __namespace__ = NS
+    _type_info = response_fields(("inscriptions", Inscriptions))
+
+
+def _item(wire: InscriptionItem | InscribeRequest) -> register.InscribeItem:
+    data = wire.personData
+    return register.InscribeItem(
+        ssin=wire.ssin,
+        type_dossier=wire.typeDossier,
+        begin=wire.period.beginDate,
+        end=wire.period.endDate,
+        person_data=None
+        if data is None
+        else DomainPersonData(
+            last_name=data.lastName,
+            first_name=data.firstName,
+            birth_date=data.birthDate,
+            gender=None if data.gender is None else DomainGender(data.gender),
+        ),
+    )
+
+
+def _window(period: Period | None):  # type: ignore[no-untyped-def]
+    return None if period is None else (period.beginDate, period.endDate)
+
+
+def _wire(lines: list[DomainInscription]) -> list[Inscription] | None:
+    return [
+        Inscription(
+            ssin=line.ssin,
+            typeDossier=line.type_dossier,
+            period=Period(beginDate=line.period.begin, endDate=line.period.end),
+        )
+        for line in lines
+    ] or None
+
+
+def _done(call: Call, value: str, resolved: ResolvedSsin | None) -> Status:
+    """OK/DATA_FOUND, with MSG00006 and `replacedBy` when the ssin was replaced."""
+    if resolved is None or not resolved.replaced:
+        return status(value)
+    call.ssins.append(resolved.active)  # the audit log names the ssin that was acted on
+    return status(value, "MSG00006", **resolved.information())
+
+
 class RegisterService(ServiceBase):
+    @operation(InscribeRequest, InscribeResponse, Kind.WRITE)
+    def Inscribe(call: Call, request: InscribeRequest):  # noqa: N802, N805
+        """Inscribe an ssin in a typeDossier for a period, merged with the lines already held."""
+        outcome = register.inscribe(call.uow, call.caller, _item(request))
+        return InscribeResponse(
+            status=_done(call, "OK", outcome.resolved), inscriptions=_wire(outcome.lines)
+        )
+
+    @operation(InscribeBatchRequest, InscribeBatchResponse, Kind.WRITE)
+    def InscribeBatch(call: Call, request: InscribeBatchRequest):  # noqa: N802, N805
+        """Up to 1000 inscriptions, each applied or refused on its own, results in order."""
+        outcomes = register.inscribe_batch(
+            call.uow, call.caller, [_item(item) for item in request.inscription]
+        )
+        results = [
+            InscriptionResult(
+                ssin=item.ssin,
+                typeDossier=item.typeDossier,
+                status=_refused(outcome.error)
+                if outcome.error
+                else _done(call, "OK", outcome.resolved),
+                inscriptions=_wire(outcome.lines),
+            )
+            for item, outcome in zip(request.inscription, outcomes, strict=True)
+        ]
+        refused = sum(1 for o in outcomes if o.error)
+        return InscribeBatchResponse(
+            status=status("OK", accepted=str(len(outcomes) - refused), refused=str(refused)),
+            results=results,
+        )
+
+    @operation(RemoveRequest, RemoveResponse, Kind.WRITE)
+    def Remove(call: Call, request: RemoveRequest):  # noqa: N802, N805
+        """Delete the lines of an ssin + typeDossier, or cut a period out of them."""
+        outcome = register.remove(
+            call.uow, call.caller, request.ssin, request.typeDossier, _window(request.period)
+        )
+        return RemoveResponse(
+            status=_done(call, "OK", outcome.resolved), inscriptions=_wire(outcome.lines)
+        )
+
+    @operation(ConsultRequest, ConsultResponse, Kind.CONSULT)
+    def Consult(call: Call, request: ConsultRequest):  # noqa: N802, N805
+        """The caller's lines of an ssin, by typeDossier then beginDate."""
+        outcome = register.consult(
+            call.uow, call.caller, request.ssin, request.typeDossier, _window(request.period)
+        )
+        if not outcome.lines:
+            answer = status("NO_DATA_FOUND", "MSG00100", **outcome.resolved.information())  # type: ignore[union-attr]
+        else:
+            answer = _done(call, "DATA_FOUND", outcome.resolved)
+        return ConsultResponse(status=answer, inscriptions=_wire(outcome.lines))
+
     @operation(ListTypeDossiersRequest, ListTypeDossiersResponse, Kind.CONSULT)
     def ListTypeDossiers(call: Call, request: ListTypeDossiersRequest):  # noqa: N802, N805
         """The type dossiers an admin defined for the caller's organisation."""
@@ -47,6 +254,10 @@ class RegisterService(ServiceBase):
             for t in usecases.list_type_dossiers(call.uow, call.caller)
         ]
         return ListTypeDossiersResponse(status=found(items), typeDossiers=items or None)
+
+
+def _refused(error: DomainError) -> Status:
+    return status("NOK", code_of(error), **error.information)
 
 
 def application() -> Application:

@@ -73,3 +73,34 @@ def test_every_domain_error_has_a_documented_code() -> None:
 )
 def test_default_foreign_key_format(key: str, accepted: bool) -> None:
     assert DEFAULT_FORMAT.accepts(key) is accepted
+
+
+# -- person data given with an inscription ------------------------------------------------------
+
+
+def test_names_are_compared_without_case_accents_hyphens_or_extra_spaces() -> None:
+    from raas.models.inscriptions import comparable
+
+    assert comparable("  Lefèvre-Dupont ") == comparable("LEFEVRE   dupont") == "lefevre dupont"
+    assert comparable("Müller") == comparable("muller")
+    assert comparable("Vandenbroucke") != comparable("Van den Broucke")
+
+
+@pytest.mark.parametrize(
+    ("given_date", "source_date", "same"),
+    [
+        ("1985-03-14", "1985-03-14", True),
+        ("1985-03-00", "1985-03-14", True),
+        ("1985-00-00", "1985-03-14", True),
+        ("1985-03-14", "1985-00-00", True),
+        ("1985-03-14", "1985-03-00", True),
+        ("1985-03-14", "1985-03-15", False),
+        ("1985-04-00", "1985-03-14", False),
+        ("1986-00-00", "1985-00-00", False),
+    ],
+)
+def test_birth_dates_are_compared_on_the_parts_both_know(given_date, source_date, same) -> None:
+    from raas.models.inscriptions import same_date
+    from raas.models.persons import IncompleteDate
+
+    assert same_date(IncompleteDate.parse(given_date), IncompleteDate.parse(source_date)) is same

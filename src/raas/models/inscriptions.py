@@ -10,7 +10,7 @@ from raas.models.periods import Period
 from raas.models.persons import Gender, IncompleteDate, Person
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class Inscription:
     """One line of an organisation's register: the ssin is known in `type_dossier` over `period`."""
 

@@ -15,7 +15,7 @@ from raas.models.errors import InvalidData
 DAY = timedelta(days=1)
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class Period:
     begin: date
     end: date | None = None
@@ -47,7 +47,7 @@ class Period:
 def merge(periods: Iterable[Period]) -> list[Period]:
     """The normalised lines covering exactly the days of `periods`."""
     merged: list[Period] = []
-    for period in sorted(periods):
+    for period in sorted(periods, key=lambda p: p.begin):
         if merged and merged[-1].touches_or_overlaps(period):
             last = merged[-1]
             merged[-1] = Period(last.begin, _later_end(last.end, period.end))

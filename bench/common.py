@@ -26,10 +26,10 @@ WSSE = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secex
 TEXT = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-username-token-profile-1.0"
 
 
-def bench_url() -> URL:
-    """RAAS_DATABASE_URL, else the `raas_bench` database on 127.0.0.1:5432."""
+def bench_url(database: str = "raas_bench") -> URL:
+    """RAAS_DATABASE_URL, else `database` on 127.0.0.1:5432 (created and migrated on demand)."""
     return make_url(os.environ.get(
-        "RAAS_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/raas_bench"))
+        "RAAS_DATABASE_URL", f"postgresql+psycopg://postgres@127.0.0.1:5432/{database}"))
 
 
 def envelope(body: str, user: str, password: str) -> bytes:

@@ -34,3 +34,11 @@ class StubAuthenticSource:
 
     def persons(self, ssins: Iterable[str]) -> dict[str, Person]:
         return self._persons.get_many(ssins)
+
+    def add(self, person: Person) -> bool:
+        """Register a new person (its surname gets phonetic keys); False when the ssin is taken."""
+        return self._persons.add(person)
+
+    def update(self, person: Person) -> None:
+        """Change a known person's data (the phonetic keys follow a new surname)."""
+        self._persons.update(person)

@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import Connection, Engine, text
 
 from raas.models.persons import Person, PersonStatus
+from raas.models.phonetic import surname_keys
 from raas.models.synthetic import generate_persons
 from raas.persistence.source_persons import copy_persons, upsert_persons
 
@@ -117,3 +118,40 @@ def test_copy_and_upsert_can_follow_each_other_in_one_transaction(conn: Connecti
     assert copy_persons(conn, persons[:10]) == 10
     assert upsert_persons(conn, persons[5:20]) == (10, 0)
     assert copy_persons(conn, persons) == 10
+
+
+def _keyed(conn: Connection) -> set[str]:
+    """The surname spellings that have phonetic keys."""
+    return set(conn.scalars(text("SELECT DISTINCT last_name FROM surname_keys")))
+
+
+def test_copy_and_upsert_give_every_new_surname_its_phonetic_keys(conn: Connection) -> None:
+    persons = list(generate_persons(2_000, SEED))
+    copy_persons(conn, persons, batch=700)
+    assert {p.last_name for p in persons} <= _keyed(conn)
+    renamed = dataclasses.replace(persons[0], last_name="Vanderstraeten-Ülkü")
+    upsert_persons(conn, [renamed])
+    assert "Vanderstraeten-Ülkü" in _keyed(conn)
+    keys = set(
+        conn.scalars(
+            text("SELECT key FROM surname_keys WHERE last_name = :name"),
+            {"name": "Vanderstraeten-Ülkü"},
+        )
+    )
+    assert keys == set(surname_keys("Vanderstraeten-Ülkü"))
+
+
+def test_the_search_index_is_used_for_a_name_and_birth_window(conn: Connection) -> None:
+    copy_persons(conn, generate_persons(5_000, SEED))
+    conn.execute(text("ANALYZE source_persons"))
+    plan = "\n".join(
+        conn.scalars(
+            text(
+                "EXPLAIN SELECT * FROM source_persons WHERE last_name = ANY(:names) "
+                "AND (birth_date BETWEEN '1970-01-01' AND '1970-01-31' "
+                "OR birth_date = ANY(:incomplete))"
+            ),
+            {"names": ["Peeters", "Pieters"], "incomplete": ["1970-00-00", "1970-01-00"]},
+        )
+    )
+    assert "ix_source_persons_last_name_birth_date" in plan

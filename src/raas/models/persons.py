@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import calendar
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from enum import StrEnum
 
 from raas.models.ssin import Register
@@ -55,6 +56,54 @@ class IncompleteDate:
 
     def __str__(self) -> str:
         return f"{self.year:04d}-{self.month:02d}-{self.day:02d}"
+
+    @property
+    def first_day(self) -> date:
+        """The earliest day the date can be."""
+        return date(self.year, self.month or 1, self.day or 1)
+
+    @property
+    def last_day(self) -> date:
+        """The latest day the date can be."""
+        if not self.month:
+            return date(self.year, 12, 31)
+        return date(self.year, self.month, self.day or _days_in(self.year, self.month))
+
+    def widened(self, tolerance: int) -> tuple[date, date]:
+        """The days within `tolerance` days, months or years (by precision) of this date."""
+        if self.precision == "day":
+            day = self.first_day
+            return day - timedelta(days=tolerance), day + timedelta(days=tolerance)
+        if self.precision == "month":
+            first = _add_months(self.year, self.month, -tolerance)
+            last = _add_months(self.year, self.month, tolerance)
+            return date(*first, 1), date(*last, _days_in(*last))
+        return date(self.year - tolerance, 1, 1), date(self.year + tolerance, 12, 31)
+
+    def overlaps(self, first: date, last: date) -> bool:
+        """True when this date can fall between `first` and `last` (inclusive)."""
+        return self.first_day <= last and first <= self.last_day
+
+    def gap_days(self, other: IncompleteDate) -> int:
+        """Days between the nearest days the two dates can be (0 when they can be equal)."""
+        return max(
+            0,
+            (other.first_day - self.last_day).days,
+            (self.first_day - other.last_day).days,
+        )
+
+
+def _days_in(year: int, month: int) -> int:
+    return calendar.monthrange(year, month)[1]
+
+
+def _add_months(year: int, month: int, months: int) -> tuple[int, int]:
+    """(year, month) `months` months after year-month; ValueError outside years 1..9999."""
+    index = year * 12 + (month - 1) + months
+    year, month = divmod(index, 12)
+    if not 1 <= year <= 9999:
+        raise ValueError("the date is out of range")
+    return year, month + 1
 
 
 @dataclass(frozen=True)

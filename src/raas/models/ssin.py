@@ -54,3 +54,18 @@ def make_ssin(year: int, month: int, day: int, sequence: int, *, month_offset: i
         raise ValueError("the sequence number runs from 001 to 998")
     first_nine = f"{year % 100:02d}{month + month_offset:02d}{day:02d}{sequence:03d}"
     return first_nine + check_digits(first_nine, year >= 2000)
+
+
+def bis_month_offset(gender_known: bool) -> int:
+    """A BIS number adds 40 to the birth month when the gender is known, 20 when not."""
+    return 40 if gender_known else 20
+
+
+def bis_numbers(year: int, month: int, day: int, *, male: bool | None) -> list[str]:
+    """Every BIS number for a birth date (0 for unknown parts), in sequence order.
+
+    `male` True/False: month + 40 and an odd/even sequence; None (unknown): month + 20, any.
+    """
+    offset = bis_month_offset(male is not None)
+    sequences = range(1, 999) if male is None else range(1 if male else 2, 999, 2)
+    return [make_ssin(year, month, day, seq, month_offset=offset) for seq in sequences]

@@ -6,6 +6,7 @@ event exists exactly when its change was committed.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -22,7 +23,7 @@ from sqlalchemy import (
     Table,
     Text,
     func,
-    insert,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
@@ -44,6 +45,18 @@ events = Table(
 )
 
 
+_RECORD = text(
+    """
+    INSERT INTO events (event_date, kind, ssin, cbe_number, payload)
+    SELECT d, k, s, c, CAST(p AS jsonb)
+    FROM unnest(CAST(:dates AS date[]), CAST(:kinds AS text[]), CAST(:ssins AS text[]),
+                CAST(:cbes AS text[]), CAST(:payloads AS text[])) WITH ORDINALITY
+         AS e(d, k, s, c, p, n)
+    ORDER BY n
+    """
+)
+
+
 @dataclass(frozen=True)
 class Event:
     """One change, as later work (the daily notifications) reads it."""
@@ -60,20 +73,17 @@ class EventRepository:
         self._conn = conn
 
     def record(self, *recorded: Event) -> None:
-        """Add events to the outbox in the current transaction (one statement)."""
+        """Add events to the outbox in the current transaction (one statement for any number)."""
         if recorded:
             self._conn.execute(
-                insert(events),
-                [
-                    {
-                        "kind": e.kind,
-                        "ssin": e.ssin,
-                        "event_date": e.event_date,
-                        "cbe_number": e.cbe_number,
-                        "payload": e.payload,
-                    }
-                    for e in recorded
-                ],
+                _RECORD,
+                {
+                    "dates": [e.event_date for e in recorded],
+                    "kinds": [e.kind for e in recorded],
+                    "ssins": [e.ssin for e in recorded],
+                    "cbes": [e.cbe_number for e in recorded],
+                    "payloads": [json.dumps(e.payload) for e in recorded],
+                },
             )
 
     def on(self, event_date: date, kinds: Sequence[str] | None = None) -> list[Event]:

@@ -21,10 +21,11 @@ from sqlalchemy import (
     delete,
     func,
     select,
+    text,
     tuple_,
     update,
 )
-from sqlalchemy.dialects.postgresql import DATEMULTIRANGE, Range, insert
+from sqlalchemy.dialects.postgresql import DATEMULTIRANGE, Range
 
 from raas.models.inscriptions import Inscription
 from raas.models.periods import DAY, Period
@@ -44,6 +45,22 @@ register_lines = Table(
     ),
 )
 
+
+# Arrays in, one row per key out: the statement is the same text for one item or a thousand.
+# Keys are written in order, so concurrent batches take their row locks in the same order.
+_ADD = text(
+    """
+    INSERT INTO register_lines AS r (cbe_number, ssin, type_dossier, periods)
+    SELECT :cbe, ssin, code, range_agg(daterange(b, e, '[]'))
+    FROM unnest(CAST(:ssins AS text[]), CAST(:codes AS text[]),
+                CAST(:begins AS date[]), CAST(:ends AS date[])) AS i(ssin, code, b, e)
+    GROUP BY ssin, code
+    ORDER BY ssin, code
+    ON CONFLICT (cbe_number, ssin, type_dossier)
+    DO UPDATE SET periods = r.periods + excluded.periods, updated_at = now()
+    RETURNING r.ssin, r.type_dossier, r.periods
+    """
+).columns(ssin=Text, type_dossier=Text, periods=DATEMULTIRANGE)
 
 Key = tuple[str, str]  # (ssin, type_dossier) within one organisation
 
@@ -86,32 +103,20 @@ class RegisterRepository:
 
     def add(self, cbe_number: str, additions: dict[Key, list[Period]]) -> dict[Key, list[Period]]:
         """Merge periods into the keys' lines atomically (one statement); the lines after."""
-        if not additions:
+        rows = [(key, p) for key, periods in sorted(additions.items()) for p in periods]
+        if not rows:
             return {}
-        statement = insert(register_lines).values(
-            [
-                {
-                    "cbe_number": cbe_number,
-                    "ssin": ssin,
-                    "type_dossier": type_dossier,
-                    "periods": to_ranges(periods),
-                }
-                for (ssin, type_dossier), periods in sorted(additions.items())
-            ]
-        )
-        statement = statement.on_conflict_do_update(
-            index_elements=[
-                register_lines.c.cbe_number,
-                register_lines.c.ssin,
-                register_lines.c.type_dossier,
-            ],
-            set_={
-                "periods": register_lines.c.periods.op("+")(statement.excluded.periods),
-                "updated_at": func.now(),
+        result = self._conn.execute(
+            _ADD,
+            {
+                "cbe": cbe_number,
+                "ssins": [key[0] for key, _ in rows],
+                "codes": [key[1] for key, _ in rows],
+                "begins": [p.begin for _, p in rows],
+                "ends": [p.end for _, p in rows],
             },
-        ).returning(register_lines.c.ssin, register_lines.c.type_dossier, register_lines.c.periods)
-        rows = self._conn.execute(statement)
-        return {(r.ssin, r.type_dossier): to_periods(r.periods) for r in rows}
+        )
+        return {(r.ssin, r.type_dossier): to_periods(r.periods) for r in result}
 
     def replace(self, cbe_number: str, key: Key, periods: list[Period]) -> None:
         """Store exactly these lines for a locked key (none: the key is deleted)."""

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Connection, Row, any_, func, literal_column, select
+from sqlalchemy import Connection, Row, any_, func, literal_column, or_, select
 from sqlalchemy.dialects.postgresql import insert
 
 from raas.models.persons import Gender, IncompleteDate, Person, PersonStatus
 from raas.models.ssin import Register
 from raas.models.type_dossiers import TypeDossier
 from raas.models.users import Role, User
+from raas.persistence.identification import index_surnames
 from raas.persistence.tables import (
     audit_log,
     organisations,
@@ -126,6 +127,56 @@ class PersonRepository:
     def count(self) -> int:
         return int(self._conn.scalar(select(func.count()).select_from(source_persons)) or 0)
 
+    def existing(self, ssins: Iterable[str]) -> set[str]:
+        """Those of `ssins` the source knows (one query on the primary key)."""
+        return set(
+            self._conn.scalars(
+                select(source_persons.c.ssin).where(source_persons.c.ssin == any_(list(ssins)))
+            )
+        )
+
+    def add(self, person: Person) -> bool:
+        """Insert a new person (and index its surname); False when the ssin is taken."""
+        inserted = self._conn.execute(
+            insert(source_persons)
+            .values(_values(person))
+            .on_conflict_do_nothing(index_elements=["ssin"])
+            .returning(source_persons.c.ssin)
+        ).first()
+        if inserted is not None:
+            index_surnames(self._conn, [person.last_name])
+        return inserted is not None
+
+    def update(self, person: Person) -> None:
+        """Replace the data of a known person (and index its surname)."""
+        self._conn.execute(
+            source_persons.update()
+            .where(source_persons.c.ssin == person.ssin)
+            .values(**_values(person), updated_at=func.now())
+        )
+        index_surnames(self._conn, [person.last_name])
+
+    def active_named_born_between(self, names: list[str], first: date, last: date) -> list[Person]:
+        """Active persons with one of these exact surnames whose birth date can fall in the window.
+
+        Complete dates compare as text; an incomplete one (YYYY-MM-00, YYYY-00-00) is listed
+        for every month and year the window touches. `rank` checks the overlap exactly.
+        """
+        incomplete = [f"{year:04d}-00-00" for year in range(first.year, last.year + 1)]
+        year, month = first.year, first.month
+        while (year, month) <= (last.year, last.month):
+            incomplete.append(f"{year:04d}-{month:02d}-00")
+            year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+        born = source_persons.c.birth_date
+        rows = self._conn.execute(
+            select(source_persons).where(
+                source_persons.c.last_name == any_(names),
+                source_persons.c.status == "ACTIVE",
+                or_(born.between(first.isoformat(), last.isoformat()), born == any_(incomplete)),
+            )
+        )
+        return [_person(row) for row in rows]
+
     def sample_ssins(self, limit: int) -> list[str]:
         """Some active ssins, in a stable order (for demos and examples)."""
         return list(
@@ -136,6 +187,21 @@ class PersonRepository:
                 .limit(limit)
             )
         )
+
+
+def _values(person: Person) -> dict[str, Any]:
+    return {
+        "ssin": person.ssin,
+        "register": person.register.value,
+        "last_name": person.last_name,
+        "first_name": person.first_name,
+        "birth_date": str(person.birth_date),
+        "gender": person.gender.value,
+        "nationality": person.nationality,
+        "decease_date": person.decease_date,
+        "status": person.status.value,
+        "replaced_by": person.replaced_by,
+    }
 
 
 def _person(row: Row[Any]) -> Person:

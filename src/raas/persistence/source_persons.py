@@ -5,6 +5,9 @@ merges them into `source_persons`. COPY is what makes a million persons a matter
 staging table is what lets the merge use ON CONFLICT (row-by-row inserts would be ten times
 slower, and COPY straight into the table cannot skip or update existing rows).
 
+Each batch's new surname spellings get their phonetic keys (`index_surnames`): a few hundred
+distinct names per batch, computed once each, so the index costs almost nothing here.
+
 Both functions work inside the caller's transaction on a SQLAlchemy `Connection` (psycopg 3) and
 never commit: the caller decides. They never delete a person.
 """
@@ -18,6 +21,7 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from raas.models.persons import Person
+from raas.persistence.identification import index_surnames
 
 _STAGING = "raas_staging_persons"
 # The columns a Person fills; updated_at takes its default (now()).
@@ -34,6 +38,7 @@ _COLUMNS = (
     "replaced_by",
 )
 _COLUMN_LIST = ", ".join(_COLUMNS)
+_LAST_NAME = _COLUMNS.index("last_name")
 
 _INSERT_NEW = f"""
     INSERT INTO source_persons ({_COLUMN_LIST})
@@ -83,10 +88,12 @@ def copy_persons(
     `progress`, when given, is called after each batch with the number of persons read so far.
     """
     inserted = done = 0
+    indexed: set[str] = set()
     _create_staging(conn)
     for rows in _batches(persons, batch):
         _stage(conn, rows)
         inserted += conn.execute(text(_INSERT_NEW)).rowcount
+        _index(conn, rows, indexed)
         done += len(rows)
         if progress is not None:
             progress(done)
@@ -99,9 +106,11 @@ def upsert_persons(conn: Connection, persons: Iterable[Person]) -> tuple[int, in
     # ON CONFLICT DO UPDATE may touch a row once per statement: the last person given wins.
     latest = {person.ssin: person for person in persons}
     inserted = updated = 0
+    indexed: set[str] = set()
     _create_staging(conn)
     for rows in _batches(latest.values(), 50_000):
         _stage(conn, rows)
+        _index(conn, rows, indexed)
         added, changed = conn.execute(text(_UPSERT)).one()
         inserted, updated = inserted + added, updated + changed
     _drop_staging(conn)
@@ -115,6 +124,13 @@ def _batches(persons: Iterable[Person], size: int) -> Iterator[list[tuple[Any, .
     rows = (_row(person) for person in persons)
     while chunk := list(islice(rows, size)):
         yield chunk
+
+
+def _index(conn: Connection, rows: list[tuple[Any, ...]], indexed: set[str]) -> None:
+    """Index the surnames of `rows` not indexed in this run yet (`indexed` is updated)."""
+    names = {row[_LAST_NAME] for row in rows} - indexed
+    index_surnames(conn, names)
+    indexed.update(names)
 
 
 def _create_staging(conn: Connection) -> None:

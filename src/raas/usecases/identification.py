@@ -1,0 +1,195 @@
+"""Identification use cases: phonetic search, BIS registration and update of BIS persons."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import date
+from enum import Enum
+from typing import Any
+
+from raas.authentic_source import StubAuthenticSource
+from raas.models.errors import InvalidData, NotBisSsin, PossibleDuplicates
+from raas.models.persons import Gender, IncompleteDate, Person
+from raas.models.phonetic import (
+    Match,
+    PhoneticQuery,
+    matching_names,
+    normalise,
+    possible_duplicates,
+    rank,
+)
+from raas.models.ssin import Register, bis_numbers, register_of
+from raas.persistence.events import Event
+from raas.persistence.uow import UnitOfWork
+from raas.usecases import UowFactory, search_person_by_ssin
+from raas.usecases.ssins import ResolvedSsin, check_structure, resolve
+
+__all__ = ["register_person", "search_person_by_ssin", "search_phonetically", "update_person"]
+
+MAX_DUPLICATES = 50
+# RegisterPerson looks for the same person born within one day, month or year (by precision).
+DUPLICATE_TOLERANCE = 1
+FIRST_BIS_YEAR = 1900  # a BIS number's two year digits cover 1900..2099
+
+
+def search_phonetically(uow: UowFactory, query: PhoneticQuery) -> list[Match]:
+    """The active persons whose name sounds like the query's, born in its window, best first."""
+    with uow() as tx:
+        return _search(tx, query)
+
+
+def _search(tx: UnitOfWork, query: PhoneticQuery) -> list[Match]:
+    return rank(query, _candidates(tx, query))
+
+
+def _candidates(tx: UnitOfWork, query: PhoneticQuery) -> list[Person]:
+    """Active persons with a spelling that shares a key and is alike, born in the window."""
+    names = matching_names(query, tx.identification.spellings(query.keys))
+    if not names:
+        return []
+    first, last = query.window
+    return tx.persons.active_named_born_between(names, first, last)
+
+
+def register_person(
+    uow: UowFactory,
+    last_name: str,
+    first_name: str,
+    birth_date: str,
+    gender: Gender,
+    nationality: str | None = None,
+) -> Person:
+    """A new BIS person; PossibleDuplicates (nothing created) when a matching person exists."""
+    born = _birth_date(birth_date)
+    _check_names(last_name=last_name, first_name=first_name)
+    query = PhoneticQuery(
+        last_name, born, DUPLICATE_TOLERANCE, first_name, gender, limit=MAX_DUPLICATES
+    )
+    male = None if gender is Gender.UNKNOWN else gender is Gender.MALE
+    numbers = bis_numbers(born.year, born.month, born.day, male=male)
+    with uow() as tx:
+        # One registration per birth year at a time: the duplicate check and the choice of a
+        # free number see every registration committed before (READ COMMITTED, per statement).
+        tx.identification.lock_bis_allocation(born.year)
+        duplicates = _duplicates(tx, query)
+        if duplicates:
+            raise PossibleDuplicates(
+                "persons that may be the same were found", candidates=duplicates
+            )
+        source = StubAuthenticSource(tx.persons)
+        taken = tx.persons.existing(numbers)
+        for ssin in numbers:
+            person = Person(
+                ssin=ssin,
+                register=Register.BIS,
+                last_name=last_name,
+                first_name=first_name,
+                birth_date=born,
+                gender=gender,
+                nationality=nationality,
+            )
+            if ssin not in taken and source.add(person):
+                tx.commit()
+                return person
+    raise InvalidData("no free BIS number is left for this birth date", birthDate=birth_date)
+
+
+def _duplicates(tx: UnitOfWork, query: PhoneticQuery) -> list[Match]:
+    return possible_duplicates(query, _candidates(tx, query))[:MAX_DUPLICATES]
+
+
+# The fields UpdatePerson may change, by their wire names.
+_FIELDS = {
+    "lastName": "last_name",
+    "firstName": "first_name",
+    "birthDate": "birth_date",
+    "gender": "gender",
+    "nationality": "nationality",
+    "deceaseDate": "decease_date",
+}
+
+
+def update_person(
+    uow: UowFactory, ssin: str, changes: dict[str, Any]
+) -> tuple[Person, ResolvedSsin]:
+    """Change a BIS person's data (wire names in `changes`) and record the change event.
+
+    A replaced ssin is followed to its active replacement, which must be a BIS number too.
+    """
+    check_structure(ssin)
+    if register_of(ssin) is not Register.BIS:
+        raise NotBisSsin("only BIS numbers can be updated here", ssin=ssin)
+    values = _checked_changes(changes)
+    with uow() as tx:
+        source = StubAuthenticSource(tx.persons)
+        resolved = resolve(source, ssin)
+        person = resolved.person
+        if person.register is not Register.BIS:
+            raise NotBisSsin("the ssin was replaced by a national-register number", ssin=ssin)
+        updated = dataclasses.replace(person, **values)
+        if updated.decease_date and updated.decease_date < updated.birth_date.first_day:
+            raise InvalidData(
+                "the decease date is before the birth date", deceaseDate=str(updated.decease_date)
+            )
+        changed = {
+            wire: {"old": _plain(getattr(person, name)), "new": _plain(getattr(updated, name))}
+            for wire, name in _FIELDS.items()
+            if getattr(person, name) != getattr(updated, name)
+        }
+        if changed:
+            source.update(updated)
+            tx.events.record(
+                Event(
+                    kind="IDENTIFICATION_DATA",
+                    ssin=updated.ssin,
+                    event_date=date.today(),
+                    payload=changed,
+                )
+            )
+            tx.commit()
+    return updated, resolved
+
+
+def _checked_changes(changes: dict[str, Any]) -> dict[str, Any]:
+    """The domain values of the fields given (None = not given); InvalidData for a bad one."""
+    given = {wire: value for wire, value in changes.items() if value is not None}
+    unknown = set(given) - set(_FIELDS)
+    if unknown:
+        raise ValueError(f"not fields of a person: {sorted(unknown)}")
+    _check_names(**{_FIELDS[w]: v for w, v in given.items() if w in ("lastName", "firstName")})
+    values = {_FIELDS[wire]: value for wire, value in given.items()}
+    if "birthDate" in given:
+        values["birth_date"] = _birth_date(given["birthDate"])
+    if "gender" in given:
+        values["gender"] = Gender(given["gender"])
+    if "deceaseDate" in given and given["deceaseDate"] > date.today():
+        raise InvalidData(
+            "the decease date is in the future", deceaseDate=str(given["deceaseDate"])
+        )
+    return values
+
+
+def _birth_date(text: str) -> IncompleteDate:
+    """A birth date a BIS number can carry (1900 up to today); InvalidData otherwise."""
+    try:
+        born = IncompleteDate.parse(text)
+    except ValueError:
+        raise InvalidData("not a valid (incomplete) date", birthDate=text) from None
+    if born.year < FIRST_BIS_YEAR or born.first_day > date.today():
+        raise InvalidData("the birth date is out of range (1900 up to today)", birthDate=text)
+    return born
+
+
+def _check_names(**names: str) -> None:
+    """InvalidData unless every name holds at least one letter."""
+    for field, name in names.items():
+        if not normalise(name):
+            wire = "lastName" if field == "last_name" else "firstName"
+            raise InvalidData("a name holds at least one letter", **{wire: name})
+
+
+def _plain(value: Any) -> Any:
+    """A value as the event's JSON payload keeps it: text or null."""
+    if isinstance(value, Enum):
+        return value.value
+    return None if value is None else str(value)

@@ -72,7 +72,7 @@ def session_engine(database_url: URL) -> Iterator[Engine]:
 
 
 # Users and their organisations are made once per run (argon2 hashing is slow by design).
-KEPT_TABLES = {"users", "organisations"}
+KEPT_TABLES = {"users", "organisations", "link_key_types", "link_formats"}
 
 
 @pytest.fixture()

@@ -133,9 +133,9 @@ def test_search_person_by_ssin_refusals(soap, users, persons, ssin: str, code: s
 # -- LinkRegister.ConsultFormats ---------------------------------------------------------------
 
 
-def test_consult_formats_gives_the_default_rule(soap, users) -> None:
+def test_consult_formats_gives_the_default_rule_first(soap, users) -> None:
     answer = soap("LinkRegister", users.client).ConsultFormats(country="NL")
     assert answer.status.value == "DATA_FOUND"
-    (rule,) = answer.formats.format
+    rule = answer.formats.format[0]
     assert (rule.country, rule.keyType) == ("*", "*")
     assert "5 characters" in rule.description

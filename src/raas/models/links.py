@@ -1,9 +1,46 @@
-"""LinkRegister rules: foreign identification keys and their formats."""
+"""LinkRegister rules: foreign identification keys, their formats, links and link reports.
+
+A format says, per country and key type, how a key is normalised (characters removed, case
+folded) and what the normalised key must look like (a regular expression that must match the
+whole key, and optionally a check-digit validator, see `foreign_keys`). The same normalisation
+applies when a key is stored and when it is searched, so `1112.22.333` finds `111222333`.
+"""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from raas.models.errors import InvalidData, InvalidForeignKey
+from raas.models.foreign_keys import is_known_validator, validator
+from raas.models.periods import Period
+
+ANY = "*"
+MAX_KEY_LENGTH = 300  # an eIDAS identifier: 'XX/YY/' and up to 256 characters
+_KEY_TYPE_CODE = re.compile(r"[A-Z][A-Z0-9_]{0,63}")
+
+
+class CaseFolding(StrEnum):
+    UPPER = "UPPER"
+    LOWER = "LOWER"
+    NONE = "NONE"
+
+
+@dataclass(frozen=True)
+class Normalisation:
+    """Surrounding whitespace is always stripped; then `remove` goes and the case is folded."""
+
+    remove: str = " "
+    case: CaseFolding = CaseFolding.UPPER
+
+    def apply(self, key: str) -> str:
+        key = key.strip().translate({ord(c): None for c in self.remove})
+        if self.case is CaseFolding.UPPER:
+            return key.upper()
+        return key.lower() if self.case is CaseFolding.LOWER else key
 
 
 @dataclass(frozen=True)
@@ -14,15 +51,109 @@ class KeyFormat:
     key_type: str
     description: str
     pattern: str
+    validator: str | None = None
+    normalisation: Normalisation = field(default_factory=Normalisation)
 
-    def accepts(self, key: str) -> bool:
-        return re.fullmatch(self.pattern, key) is not None
+    def normalise(self, key: str) -> str:
+        return self.normalisation.apply(key)
+
+    def accepts(self, key: str, country: str = "") -> bool:
+        """True when the (already normalised) key matches the pattern and the validator."""
+        if len(key) > MAX_KEY_LENGTH or re.fullmatch(self.pattern, key) is None:
+            return False
+        return self.validator is None or validator(self.validator)(key, country)
+
+    def check(self, key: str, country: str, key_type: str) -> str:
+        """The normalised key; InvalidForeignKey (RAAS0003) when the format refuses it."""
+        normalised = self.normalise(key)
+        if not self.accepts(normalised, country):
+            raise InvalidForeignKey(
+                "the foreign key does not match the format",
+                country=country,
+                keyType=key_type,
+                format=self.description,
+            )
+        return normalised
 
 
 # The LinkRegister's rule where nothing stricter is defined: at least 5 characters, one a digit.
 DEFAULT_FORMAT = KeyFormat(
-    country="*",
-    key_type="*",
-    description="At least 5 characters, at least one of them a digit",
+    country=ANY,
+    key_type=ANY,
+    description="At least 5 characters, at least one of them a digit (spaces removed, upper case)",
     pattern=r"(?=.*[0-9]).{5,}",
 )
+
+
+def format_for(formats: Iterable[KeyFormat], country: str, key_type: str) -> KeyFormat:
+    """The format that governs a key: exact, then any key type, then any country, then default."""
+    by_scope = {(f.country, f.key_type): f for f in formats}
+    for scope in ((country, key_type), (country, ANY), (ANY, key_type)):
+        if scope in by_scope:
+            return by_scope[scope]
+    return DEFAULT_FORMAT
+
+
+def new_format(
+    country: str,
+    key_type: str,
+    description: str,
+    pattern: str,
+    validator_name: str | None,
+    normalisation: Normalisation,
+) -> KeyFormat:
+    """A format an admin defines; InvalidData when its pattern or validator cannot be used."""
+    if (country, key_type) == (ANY, ANY):
+        raise InvalidData("the default format is part of the contract", country=ANY, keyType=ANY)
+    try:
+        re.compile(pattern)
+    except re.error as error:
+        raise InvalidData(f"the pattern is not a regular expression: {error}") from None
+    if validator_name and not is_known_validator(validator_name):
+        raise InvalidData("unknown validator", validator=validator_name)
+    if not description.strip():
+        raise InvalidData("a format needs a description", fieldName="description")
+    return KeyFormat(country, key_type, description, pattern, validator_name or None, normalisation)
+
+
+def check_key_type_code(code: str) -> str:
+    """The code when it is 1 to 64 characters A-Z 0-9 _ starting with a letter."""
+    if not _KEY_TYPE_CODE.fullmatch(code):
+        raise InvalidData("a key type is A-Z 0-9 _ (1 to 64, a letter first)", keyType=code)
+    return code
+
+
+@dataclass(frozen=True)
+class KeyType:
+    code: str
+    description: str
+
+
+@dataclass(frozen=True)
+class Link:
+    """An ssin linked to a foreign key (stored normalised); `validity` None means always."""
+
+    link_id: int
+    ssin: str
+    country: str
+    key_type: str
+    foreign_key: str
+    validity: Period | None
+    cbe_number: str
+
+
+@dataclass(frozen=True)
+class LinkReport:
+    """A client's report that a link is wrong, queued for the admins."""
+
+    report_id: int
+    link_id: int
+    cbe_number: str
+    reason: str
+    reported_at: datetime
+    closed_at: datetime | None = None
+    link_deleted: bool = False
+
+    @property
+    def closed(self) -> bool:
+        return self.closed_at is not None

@@ -1,10 +1,453 @@
-"""The LinkRegister's tables and repository (one register shared by every organisation)."""
+"""The LinkRegister's tables and repository (one register shared by every organisation).
+
+Uniqueness is the database's job, so it holds under concurrent writers: a unique constraint
+forbids the same foreign key twice for one ssin, and an exclusion constraint (btree_gist) forbids
+two links of the same (country, keyType, normalised key) whose validities overlap. A validity is
+a `daterange`, half-open [begin, end + 1 day); a link without validity holds `(,)`, which
+overlaps every other. Deleted links leave `links` (so no query and no constraint needs a
+"deleted" flag) and are kept in `deleted_links` with who deleted them, when, and the ticket of
+the request (which joins the audit log).
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import Connection
+from collections.abc import Iterable, Sequence
+from datetime import timedelta
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Connection,
+    DateTime,
+    ForeignKey,
+    Identity,
+    Row,
+    Table,
+    Text,
+    UniqueConstraint,
+    Uuid,
+    any_,
+    bindparam,
+    func,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.dialects.postgresql import DATERANGE, ExcludeConstraint, Range, insert
+from sqlalchemy.exc import IntegrityError
+
+from raas.models.errors import LinkExists
+from raas.models.links import (
+    ANY,
+    CaseFolding,
+    KeyFormat,
+    KeyType,
+    Link,
+    LinkReport,
+    Normalisation,
+    format_for,
+)
+from raas.models.periods import Period
+from raas.persistence.tables import metadata
+
+DAY = timedelta(days=1)
+
+link_key_types = Table(
+    "link_key_types",
+    metadata,
+    Column("code", Text, primary_key=True),
+    Column("description", Text, nullable=False),
+    Column("defined_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+link_formats = Table(
+    "link_formats",
+    metadata,
+    Column("country", Text, primary_key=True),  # ISO 3166-1 alpha-2, or '*'
+    Column("key_type", Text, primary_key=True),  # a key type code, or '*'
+    Column("description", Text, nullable=False),
+    Column("pattern", Text, nullable=False),
+    Column("validator", Text),
+    Column("remove_characters", Text, nullable=False, server_default=" "),
+    Column("case_folding", Text, nullable=False, server_default="UPPER"),
+    Column("defined_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    CheckConstraint("case_folding IN ('UPPER', 'LOWER', 'NONE')", name="case_folding"),
+)
+
+links = Table(
+    "links",
+    metadata,
+    Column("id", BigInteger, Identity(), primary_key=True),
+    Column("ssin", Text, nullable=False, index=True),
+    Column("country", Text, nullable=False),
+    Column("key_type", Text, ForeignKey("link_key_types.code"), nullable=False),
+    Column("foreign_key", Text, nullable=False, index=True),  # normalised by its format
+    Column("key_as_given", Text, nullable=False),  # to normalise again when a format changes
+    Column("validity", DATERANGE, nullable=False),
+    Column("cbe_number", Text, ForeignKey("organisations.cbe_number"), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    UniqueConstraint("country", "key_type", "foreign_key", "ssin"),
+    ExcludeConstraint(
+        ("country", "="),
+        ("key_type", "="),
+        ("foreign_key", "="),
+        ("validity", "&&"),
+        name="ex_links_key_validity",
+        using="gist",
+    ),
+    CheckConstraint("NOT isempty(validity)", name="validity_not_empty"),
+)
+
+link_reports = Table(
+    "link_reports",
+    metadata,
+    Column("id", BigInteger, Identity(), primary_key=True),
+    Column("link_id", BigInteger, nullable=False, index=True),  # the link may be deleted since
+    Column("cbe_number", Text, nullable=False),
+    Column("username", Text, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("reported_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("closed_at", DateTime(timezone=True)),
+    Column("closed_by", Text),
+    Column("link_deleted", Boolean, nullable=False, server_default="false"),
+)
+
+deleted_links = Table(
+    "deleted_links",
+    metadata,
+    Column("link_id", BigInteger, primary_key=True),
+    Column("ssin", Text, nullable=False, index=True),
+    Column("country", Text, nullable=False),
+    Column("key_type", Text, nullable=False),
+    Column("foreign_key", Text, nullable=False),
+    Column("validity", DATERANGE, nullable=False),
+    Column("cbe_number", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("deleted_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("deleted_by", Text, nullable=False),
+    Column("deleted_by_cbe_number", Text, nullable=False),
+    Column("ticket_cbss", Uuid, nullable=False),
+    Column("report_id", BigInteger),
+)
+
+_CONFLICTS = {"uq_links_country_key_type_foreign_key_ssin", "ex_links_key_validity"}
+
+
+def to_range(validity: Period | None) -> Range[Any]:
+    """A validity as stored: [begin, end + 1 day), or (,) for a link valid always."""
+    if validity is None:
+        return Range(None, None, bounds="()")
+    return Range(validity.begin, validity.end + DAY if validity.end else None, bounds="[)")
+
+
+def to_period(stored: Range[Any]) -> Period | None:
+    if stored.lower is None:
+        return None
+    return Period(stored.lower, stored.upper - DAY if stored.upper is not None else None)
 
 
 class LinkRepository:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
+
+    # -- key types and formats -----------------------------------------------------------------
+
+    def key_types(self) -> list[KeyType]:
+        rows = self._conn.execute(select(link_key_types).order_by(link_key_types.c.code))
+        return [KeyType(row.code, row.description) for row in rows]
+
+    def has_key_type(self, code: str) -> bool:
+        found = self._conn.scalar(
+            select(link_key_types.c.code).where(link_key_types.c.code == code)
+        )
+        return found is not None
+
+    def define_key_type(self, key_type: KeyType) -> None:
+        """Create the key type, or change its description."""
+        stmt = insert(link_key_types).values(code=key_type.code, description=key_type.description)
+        self._conn.execute(
+            stmt.on_conflict_do_update(
+                index_elements=["code"], set_={"description": stmt.excluded.description}
+            )
+        )
+
+    def formats(self, country: str | None = None) -> list[KeyFormat]:
+        """The formats defined for `country` and for any country ('*'); all when None."""
+        query = select(link_formats).order_by(link_formats.c.country, link_formats.c.key_type)
+        if country is not None:
+            query = query.where(link_formats.c.country.in_([country, ANY]))
+        return [_format(row) for row in self._conn.execute(query)]
+
+    def format(self, country: str, key_type: str) -> KeyFormat | None:
+        row = self._conn.execute(
+            select(link_formats).where(
+                link_formats.c.country == country, link_formats.c.key_type == key_type
+            )
+        ).first()
+        return None if row is None else _format(row)
+
+    def define_format(self, key_format: KeyFormat) -> None:
+        """Create or replace the format of (country, key type)."""
+        values = {
+            "country": key_format.country,
+            "key_type": key_format.key_type,
+            "description": key_format.description,
+            "pattern": key_format.pattern,
+            "validator": key_format.validator,
+            "remove_characters": key_format.normalisation.remove,
+            "case_folding": key_format.normalisation.case.value,
+        }
+        stmt = insert(link_formats).values(**values)
+        self._conn.execute(
+            stmt.on_conflict_do_update(
+                index_elements=["country", "key_type"],
+                set_={**{k: stmt.excluded[k] for k in values}, "defined_at": func.now()},
+            )
+        )
+
+    def renormalise(self, country: str, key_type: str) -> int:
+        """Normalise again, by the formats now defined, the keys a (re)defined format may govern.
+
+        LinkExists when two links would then hold the same key; returns how many keys changed.
+        """
+        query = select(
+            links.c.id, links.c.country, links.c.key_type, links.c.key_as_given, links.c.foreign_key
+        )
+        if country != ANY:
+            query = query.where(links.c.country == country)
+        if key_type != ANY:
+            query = query.where(links.c.key_type == key_type)
+        formats = self.formats(None if country == ANY else country)
+        changes = [
+            {"link_id": row.id, "key": new}
+            for row in self._conn.execute(query)
+            if (new := format_for(formats, row.country, row.key_type).normalise(row.key_as_given))
+            != row.foreign_key
+        ]
+        if changes:
+            stmt = (
+                update(links)
+                .where(links.c.id == bindparam("link_id"))
+                .values(foreign_key=bindparam("key"), updated_at=func.now())
+            )
+            self._guarded(lambda: self._conn.execute(stmt, changes), linkId="")
+        return len(changes)
+
+    # -- links ---------------------------------------------------------------------------------
+
+    def add(
+        self,
+        ssin: str,
+        country: str,
+        key_type: str,
+        foreign_key: str,
+        key_as_given: str,
+        validity: Period | None,
+        cbe_number: str,
+    ) -> Link:
+        """Store a new link; LinkExists when it would break the uniqueness rules."""
+        values = {
+            "ssin": ssin,
+            "country": country,
+            "key_type": key_type,
+            "foreign_key": foreign_key,
+            "key_as_given": key_as_given,
+            "validity": to_range(validity),
+            "cbe_number": cbe_number,
+        }
+
+        def insert_row() -> int:
+            return int(
+                self._conn.execute(
+                    links.insert().values(**values).returning(links.c.id)
+                ).scalar_one()
+            )
+
+        try:
+            with self._conn.begin_nested():
+                link_id = insert_row()
+        except IntegrityError as error:
+            if _constraint(error) not in _CONFLICTS:
+                raise
+            existing = self._conflicting(ssin, country, key_type, foreign_key, validity)
+            raise LinkExists(
+                "the link, or one for the same foreign key, already exists",
+                linkId=str(existing or ""),
+            ) from None
+        return Link(link_id, ssin, country, key_type, foreign_key, validity, cbe_number)
+
+    def get(self, link_id: int, *, for_update: bool = False) -> Link | None:
+        query = select(links).where(links.c.id == link_id)
+        row = self._conn.execute(query.with_for_update() if for_update else query).first()
+        return None if row is None else _link(row)
+
+    def by_ssins(
+        self, ssins: Sequence[str], country: str | None, key_type: str | None
+    ) -> list[Link]:
+        """The links of these ssins, filtered, by country, key type and validity."""
+        query = select(links).where(links.c.ssin == any_(list(ssins)))
+        return self._list(query, country, key_type)
+
+    def by_keys(self, country: str, keys: Iterable[str], key_type: str | None) -> list[Link]:
+        """The links of `country` holding one of these normalised keys."""
+        query = select(links).where(links.c.foreign_key == any_(sorted(set(keys))))
+        return self._list(query, country, key_type)
+
+    def set_validity(self, link_id: int, validity: Period | None) -> None:
+        """Change a link's validity; LinkExists when it would overlap another link's."""
+        stmt = (
+            update(links)
+            .where(links.c.id == link_id)
+            .values(validity=to_range(validity), updated_at=func.now())
+        )
+        self._guarded(lambda: self._conn.execute(stmt), linkId=str(link_id))
+
+    def delete(
+        self,
+        link_id: int,
+        username: str,
+        cbe_number: str,
+        ticket: UUID,
+        report_id: int | None = None,
+    ) -> Link | None:
+        """Remove the link and keep a copy saying who deleted it; None when it does not exist."""
+        row = self._conn.execute(
+            links.delete().where(links.c.id == link_id).returning(links)
+        ).first()
+        if row is None:
+            return None
+        self._conn.execute(
+            deleted_links.insert().values(
+                link_id=row.id,
+                ssin=row.ssin,
+                country=row.country,
+                key_type=row.key_type,
+                foreign_key=row.foreign_key,
+                validity=row.validity,
+                cbe_number=row.cbe_number,
+                created_at=row.created_at,
+                deleted_by=username,
+                deleted_by_cbe_number=cbe_number,
+                ticket_cbss=ticket,
+                report_id=report_id,
+            )
+        )
+        return _link(row)
+
+    # -- reports -------------------------------------------------------------------------------
+
+    def report(self, link_id: int, cbe_number: str, username: str, reason: str) -> int:
+        """Queue a report on a link for the admins; its reportId."""
+        stmt = link_reports.insert().values(
+            link_id=link_id, cbe_number=cbe_number, username=username, reason=reason
+        )
+        return int(self._conn.execute(stmt.returning(link_reports.c.id)).scalar_one())
+
+    def reports(self, open_only: bool | None) -> list[LinkReport]:
+        """Every report (open_only None), the open ones (True) or the closed ones (False)."""
+        query = select(link_reports).order_by(link_reports.c.id)
+        if open_only is not None:
+            closed = link_reports.c.closed_at.is_(None)
+            query = query.where(closed if open_only else ~closed)
+        return [_report(row) for row in self._conn.execute(query)]
+
+    def get_report(self, report_id: int, *, for_update: bool = False) -> LinkReport | None:
+        query = select(link_reports).where(link_reports.c.id == report_id)
+        row = self._conn.execute(query.with_for_update() if for_update else query).first()
+        return None if row is None else _report(row)
+
+    def close_report(self, report_id: int, username: str, link_deleted: bool) -> None:
+        self._conn.execute(
+            update(link_reports)
+            .where(link_reports.c.id == report_id)
+            .values(closed_at=func.now(), closed_by=username, link_deleted=link_deleted)
+        )
+
+    # -- helpers -------------------------------------------------------------------------------
+
+    def _list(self, query: Any, country: str | None, key_type: str | None) -> list[Link]:
+        if country is not None:
+            query = query.where(links.c.country == country)
+        if key_type is not None:
+            query = query.where(links.c.key_type == key_type)
+        query = query.order_by(
+            links.c.country,
+            links.c.key_type,
+            func.lower(links.c.validity).nulls_first(),
+            links.c.id,
+        )
+        return [_link(row) for row in self._conn.execute(query)]
+
+    def _conflicting(
+        self, ssin: str, country: str, key_type: str, key: str, validity: Period | None
+    ) -> int | None:
+        return self._conn.scalar(
+            select(links.c.id)
+            .where(
+                links.c.country == country,
+                links.c.key_type == key_type,
+                links.c.foreign_key == key,
+                or_(links.c.ssin == ssin, links.c.validity.overlaps(to_range(validity))),
+            )
+            .order_by(links.c.id)
+            .limit(1)
+        )
+
+    def _guarded(self, write: Any, **information: str) -> None:
+        try:
+            with self._conn.begin_nested():
+                write()
+        except IntegrityError as error:
+            if _constraint(error) not in _CONFLICTS:
+                raise
+            raise LinkExists(
+                "another link already holds this foreign key then", **information
+            ) from None
+
+
+def _constraint(error: IntegrityError) -> str | None:
+    diag = getattr(error.orig, "diag", None)
+    return getattr(diag, "constraint_name", None)
+
+
+def _format(row: Row[Any]) -> KeyFormat:
+    return KeyFormat(
+        country=row.country,
+        key_type=row.key_type,
+        description=row.description,
+        pattern=row.pattern,
+        validator=row.validator,
+        normalisation=Normalisation(row.remove_characters, CaseFolding(row.case_folding)),
+    )
+
+
+def _link(row: Row[Any]) -> Link:
+    return Link(
+        link_id=row.id,
+        ssin=row.ssin,
+        country=row.country,
+        key_type=row.key_type,
+        foreign_key=row.foreign_key,
+        validity=to_period(row.validity),
+        cbe_number=row.cbe_number,
+    )
+
+
+def _report(row: Row[Any]) -> LinkReport:
+    return LinkReport(
+        report_id=row.id,
+        link_id=row.link_id,
+        cbe_number=row.cbe_number,
+        reason=row.reason,
+        reported_at=row.reported_at,
+        closed_at=row.closed_at,
+        link_deleted=row.link_deleted,
+    )
+
+
+__all__ = ["link_formats", "link_key_types", "link_reports", "links", "deleted_links"]

@@ -118,9 +118,12 @@ class PersonRepository:
         return None if row is None else _person(row)
 
     def get_many(self, ssins: Iterable[str]) -> dict[str, Person]:
-        """The persons known under these ssins, by ssin (one query)."""
+        """The persons known under these ssins, by ssin (one query, none for no ssins)."""
+        wanted = list(set(ssins))
+        if not wanted:
+            return {}
         rows = self._conn.execute(
-            select(source_persons).where(source_persons.c.ssin == any_(list(set(ssins))))
+            select(source_persons).where(source_persons.c.ssin == any_(wanted))
         )
         return {row.ssin: _person(row) for row in rows}
 

@@ -2,22 +2,36 @@
 
 from __future__ import annotations
 
-from spyne import Application, ServiceBase
+from spyne import Application, Boolean, DateTime, Long, ServiceBase
 
 from raas import usecases
-from raas.services.operation import Call, operation, soap_application, status
+from raas.models.links import LinkReport
+from raas.services.linkregister import Country, KeyTypeCode, LinkId
+from raas.services.operation import Call, found, operation, soap_application, status
 from raas.services.status import Kind
 from raas.services.types import (
+    Array,
     CbeNumber,
     ComplexModel,
     Text,
     TypeDossierCode,
+    Unicode,
+    optional,
     request_fields,
     required,
     response_fields,
+    simple,
 )
+from raas.usecases import links
 
 NS = "urn:raas:admin:v1"
+
+ReportId = simple("ReportIdType", Long(ge=1))
+Pattern = simple("PatternType", Unicode(min_len=1, max_len=1000))
+KeyTypeOrAny = simple("KeyTypeOrAnyType", Unicode(pattern="[A-Z][A-Z0-9_]{0,63}|\\*"))
+CaseFolding = simple("CaseFoldingType", Unicode(values=["UPPER", "LOWER", "NONE"]))
+ValidatorName = simple("ValidatorNameType", Unicode(max_len=200))
+RemoveCharacters = simple("RemoveCharactersType", Unicode(max_len=50))
 
 
 class DefineTypeDossierRequest(ComplexModel):
@@ -34,12 +48,152 @@ class DefineTypeDossierResponse(ComplexModel):
     _type_info = response_fields()
 
 
+class DeleteLinkRequest(ComplexModel):
+    __namespace__ = NS
+    _type_info = request_fields(("linkId", required(LinkId)))
+
+
+class DeleteLinkResponse(ComplexModel):
+    __namespace__ = NS
+    _type_info = response_fields()
+
+
+class DefineKeyTypeRequest(ComplexModel):
+    __namespace__ = NS
+    _type_info = request_fields(
+        ("code", required(KeyTypeCode)),
+        ("description", required(Text)),
+    )
+
+
+class DefineKeyTypeResponse(ComplexModel):
+    __namespace__ = NS
+    _type_info = response_fields()
+
+
+class DefineFormatRequest(ComplexModel):
+    """A format; the optional fields left out keep their current value (or the default)."""
+
+    __namespace__ = NS
+    _type_info = request_fields(
+        ("country", required(Country)),
+        ("keyType", required(KeyTypeOrAny)),
+        ("pattern", required(Pattern)),
+        ("description", required(Text)),
+        # a python-stdnum module (`nl.bsn`), `eidas`, or several joined by `|`; empty: none
+        ("validator", optional(ValidatorName)),
+        ("removeCharacters", optional(RemoveCharacters)),
+        ("caseFolding", optional(CaseFolding)),
+    )
+
+
+class DefineFormatResponse(ComplexModel):
+    __namespace__ = NS
+    _type_info = response_fields()
+
+
+class Report(ComplexModel):
+    __namespace__ = NS
+    _type_info = [
+        ("reportId", required(ReportId)),
+        ("linkId", required(LinkId)),
+        ("cbeNumber", required(CbeNumber)),
+        ("reason", required(Text)),
+        ("reportedAt", required(DateTime)),
+        ("closed", required(Boolean)),
+        ("closedAt", optional(DateTime)),
+        ("linkDeleted", optional(Boolean)),
+    ]
+
+
+class ListLinkReportsRequest(ComplexModel):
+    __namespace__ = NS
+    _type_info = request_fields(("open", optional(Boolean)))
+
+
+class ListLinkReportsResponse(ComplexModel):
+    __namespace__ = NS
+    _type_info = response_fields(("reports", optional(Array(Report, member_name="report"))))
+
+
+class CloseLinkReportRequest(ComplexModel):
+    __namespace__ = NS
+    _type_info = request_fields(
+        ("reportId", required(ReportId)),
+        ("deleteLink", optional(Boolean)),
+    )
+
+
+class CloseLinkReportResponse(ComplexModel):
+    __namespace__ = NS
+    _type_info = response_fields()
+
+
+def wire_report(report: LinkReport) -> Report:
+    return Report(
+        reportId=report.report_id,
+        linkId=report.link_id,
+        cbeNumber=report.cbe_number,
+        reason=report.reason,
+        reportedAt=report.reported_at,
+        closed=report.closed,
+        closedAt=report.closed_at,
+        linkDeleted=report.link_deleted if report.closed else None,
+    )
+
+
 class AdminService(ServiceBase):
     @operation(DefineTypeDossierRequest, DefineTypeDossierResponse, Kind.WRITE)
     def DefineTypeDossier(call: Call, request: DefineTypeDossierRequest):  # noqa: N802, N805
         """Define a type dossier for an organisation (or change its description)."""
         usecases.define_type_dossier(call.uow, request.cbeNumber, request.code, request.description)
         return DefineTypeDossierResponse(status=status("OK"))
+
+    @operation(DeleteLinkRequest, DeleteLinkResponse, Kind.WRITE)
+    def DeleteLink(call: Call, request: DeleteLinkRequest):  # noqa: N802, N805
+        """Remove a link from every consultation (kept as deleted, with who and when)."""
+        link = links.delete_link(call.uow, call.caller, request.linkId, call.ticket)
+        call.ssins.append(link.ssin)  # the audit entry names the person whose link went
+        return DeleteLinkResponse(status=status("OK"))
+
+    @operation(DefineKeyTypeRequest, DefineKeyTypeResponse, Kind.WRITE)
+    def DefineKeyType(call: Call, request: DefineKeyTypeRequest):  # noqa: N802, N805
+        """Add a key type to the LinkRegister (or change its description)."""
+        links.define_key_type(call.uow, request.code, request.description)
+        return DefineKeyTypeResponse(status=status("OK"))
+
+    @operation(DefineFormatRequest, DefineFormatResponse, Kind.WRITE)
+    def DefineFormat(call: Call, request: DefineFormatRequest):  # noqa: N802, N805
+        """Define or replace the format of a country and key type (data, not a release)."""
+        changed = links.define_format(
+            call.uow,
+            links.FormatRequest(
+                country=request.country,
+                key_type=request.keyType,
+                pattern=request.pattern,
+                description=request.description,
+                validator=request.validator,
+                remove_characters=request.removeCharacters,
+                case_folding=request.caseFolding,
+            ),
+        )
+        return DefineFormatResponse(status=status("OK", renormalisedKeys=str(changed)))
+
+    @operation(ListLinkReportsRequest, ListLinkReportsResponse, Kind.CONSULT)
+    def ListLinkReports(call: Call, request: ListLinkReportsRequest):  # noqa: N802, N805
+        """The reports on links, all of them or only the open (or closed) ones."""
+        items = [wire_report(r) for r in links.list_link_reports(call.uow, request.open)]
+        return ListLinkReportsResponse(status=found(items), reports=items or None)
+
+    @operation(CloseLinkReportRequest, CloseLinkReportResponse, Kind.WRITE)
+    def CloseLinkReport(call: Call, request: CloseLinkReportRequest):  # noqa: N802, N805
+        """Close a report, deleting the reported link when `deleteLink` is true."""
+        deleted = links.close_link_report(
+            call.uow, call.caller, request.reportId, bool(request.deleteLink), call.ticket
+        )
+        if deleted is not None:
+            call.ssins.append(deleted.ssin)
+        return CloseLinkReportResponse(status=status("OK"))
 
 
 def application() -> Application:

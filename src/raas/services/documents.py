@@ -42,6 +42,9 @@ def build_documents(app: Application, endpoint_url: str) -> ServiceDocuments:
     wsdl_bytes = wsdl.get_interface_document()
     root = etree.fromstring(wsdl_bytes, _SAFE_PARSER)
     schemas = root.findall(f"{{{WSDL}}}types/{{{XS}}}schema")
+    for schema in schemas:
+        _sort_definitions(schema)
+    wsdl_bytes = etree.tostring(root, xml_declaration=True, encoding="UTF-8")
     names = {
         s.get("targetNamespace"): _xsd_name(app.name, s.get("targetNamespace"), app.tns)
         for s in schemas
@@ -56,6 +59,16 @@ def build_documents(app: Application, endpoint_url: str) -> ServiceDocuments:
             schema, xml_declaration=True, encoding="UTF-8", pretty_print=True
         )
     return ServiceDocuments(wsdl_bytes, xsds, names[app.tns])
+
+
+def _sort_definitions(schema: etree._Element) -> None:
+    """Imports first, then definitions by kind and name: spyne's order depends on hash seeds."""
+    children = list(schema)
+    for child in children:
+        schema.remove(child)
+    kinds = {f"{{{XS}}}import": 0}
+    children.sort(key=lambda c: (kinds.get(c.tag, 1), str(c.tag), c.get("name", "")))
+    schema.extend(children)
 
 
 def _qname_prefixes(schema: etree._Element) -> list[str]:

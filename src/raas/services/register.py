@@ -184,12 +184,12 @@ def _wire(lines: list[DomainInscription]) -> list[Inscription] | None:
     ] or None
 
 
-def _done(call: Call, value: str, resolved: ResolvedSsin | None) -> Status:
+def _done(call: Call, value: str, resolved: ResolvedSsin | None, code: str = "MSG00000") -> Status:
     """OK/DATA_FOUND, with MSG00006 and `replacedBy` when the ssin was replaced."""
     if resolved is None or not resolved.replaced:
-        return status(value)
+        return status(value, code)
     call.ssins.append(resolved.active)  # the audit log names the ssin that was acted on
-    return status(value, "MSG00006", **resolved.information())
+    return status(value, "MSG00006" if code == "MSG00000" else code, **resolved.information())
 
 
 class RegisterService(ServiceBase):
@@ -240,10 +240,10 @@ class RegisterService(ServiceBase):
         outcome = register.consult(
             call.uow, call.caller, request.ssin, request.typeDossier, _window(request.period)
         )
-        if not outcome.lines:
-            answer = status("NO_DATA_FOUND", "MSG00100", **outcome.resolved.information())  # type: ignore[union-attr]
-        else:
+        if outcome.lines:
             answer = _done(call, "DATA_FOUND", outcome.resolved)
+        else:
+            answer = _done(call, "NO_DATA_FOUND", outcome.resolved, "MSG00100")
         return ConsultResponse(status=answer, inscriptions=_wire(outcome.lines))
 
     @operation(ListTypeDossiersRequest, ListTypeDossiersResponse, Kind.CONSULT)

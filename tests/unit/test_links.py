@@ -1,0 +1,108 @@
+"""LinkRegister rules without a database: normalisation, format choice, eIDAS, validator names."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from raas.models.errors import InvalidData, InvalidForeignKey
+from raas.models.foreign_keys import is_eidas_identifier, is_known_validator, validator
+from raas.models.links import (
+    DEFAULT_FORMAT,
+    CaseFolding,
+    KeyFormat,
+    Normalisation,
+    format_for,
+    new_format,
+)
+
+BSN = KeyFormat("NL", "NATIONAL_NUMBER", "BSN", "[0-9]{9}", "nl.bsn", Normalisation(" .-/"))
+
+
+def test_normalisation_removes_layout_and_folds_case() -> None:
+    assert BSN.normalise(" 1112.22.333 ") == "111222333"
+    assert Normalisation("", CaseFolding.NONE).apply(" Ab/c ") == "Ab/c"
+    assert Normalisation("-", CaseFolding.LOWER).apply("AB-C") == "abc"
+    assert DEFAULT_FORMAT.normalise("ab 12-3") == "AB12-3"
+
+
+@given(st.text(max_size=40))
+def test_normalising_twice_changes_nothing(key: str) -> None:
+    for rules in (BSN, DEFAULT_FORMAT):
+        once = rules.normalise(key)
+        assert rules.normalise(once) == once
+
+
+def test_check_gives_the_normalised_key_or_raas0003() -> None:
+    assert BSN.check("1112.22.333", "NL", "NATIONAL_NUMBER") == "111222333"
+    with pytest.raises(InvalidForeignKey) as refused:
+        BSN.check("1112.52.333", "NL", "NATIONAL_NUMBER")
+    assert refused.value.information["keyType"] == "NATIONAL_NUMBER"
+
+
+def test_the_most_specific_format_wins() -> None:
+    any_type = KeyFormat("NL", "*", "NL", ".+")
+    eidas = KeyFormat("*", "EIDAS", "eIDAS", ".+", "eidas")
+    formats = [BSN, any_type, eidas]
+    assert format_for(formats, "NL", "NATIONAL_NUMBER") is BSN
+    assert format_for(formats, "NL", "PASSPORT") is any_type
+    assert format_for(formats, "NL", "EIDAS") is any_type
+    assert format_for(formats, "BE", "EIDAS") is eidas
+    assert format_for(formats, "BE", "PASSPORT") is DEFAULT_FORMAT
+
+
+@pytest.mark.parametrize(
+    ("key", "country", "valid"),
+    [
+        ("BE/BE/abc", "BE", True),
+        ("EL/BE/abc", "GR", True),
+        ("GR/BE/abc", "GR", False),
+        ("LI/IS/x", "LI", True),
+        ("CH/BE/x", "CH", False),
+        ("BE/BE/" + "é" * 256, "BE", True),
+        ("BE/BE/a\u0007b", "BE", False),  # not readable
+        ("BE/BE/a b", "BE", False),
+        ("BE/BE/", "BE", False),
+        ("NL/BE/x", "BE", False),
+    ],
+)
+def test_eidas_identifiers(key: str, country: str, valid: bool) -> None:
+    assert is_eidas_identifier(key, country) is valid
+
+
+@pytest.mark.parametrize(
+    ("name", "known"),
+    [
+        ("nl.bsn", True),
+        ("es.dni|es.nie", True),
+        ("eidas", True),
+        ("os.path", False),
+        ("os", False),
+        ("nl.bsn|os.path", False),
+        ("be.nn;import os", False),
+        ("../nl/bsn", False),
+        ("nl.nonexistent", False),
+        ("", False),
+    ],
+)
+def test_only_allow_listed_validators_are_known(name: str, known: bool) -> None:
+    assert bool(is_known_validator(name)) is known
+    if not known:
+        with pytest.raises(ValueError):
+            validator(name)
+
+
+def test_any_of_several_validators() -> None:
+    check = validator("es.dni|es.nie")
+    assert check("54362315K", "ES") and check("X2482300W", "ES")
+    assert not check("X2482300A", "ES")
+
+
+@pytest.mark.parametrize(
+    ("country", "key_type", "pattern", "validator_name"),
+    [("*", "*", ".+", None), ("BE", "PASSPORT", "(", None), ("BE", "PASSPORT", ".+", "xx.yy")],
+)
+def test_new_format_refusals(country, key_type, pattern, validator_name) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(InvalidData):
+        new_format(country, key_type, "d", pattern, validator_name, Normalisation())

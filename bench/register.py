@@ -62,8 +62,8 @@ def build(url, lines: int) -> list[str]:  # type: ignore[no-untyped-def]
                 last[0] = time.perf_counter()
                 print(f"  persons {done:,}/{total:,}", flush=True)
 
-        sourcefeed.seed(uow, persons - known, seed=1, progress=progress)
-        print(f"seeded {persons - known:,} persons in {time.perf_counter() - started:.1f} s")
+        added = sourcefeed.seed(uow, persons, seed=1, progress=progress)
+        print(f"seeded {added:,} persons in {time.perf_counter() - started:.1f} s")
     if held != lines:
         started = time.perf_counter()
         with engine.begin() as conn:
@@ -80,8 +80,13 @@ def build(url, lines: int) -> list[str]:  # type: ignore[no-untyped-def]
                 {"cbe": CBE, "persons": persons, "codes": list(TYPE_DOSSIERS)},
             )
             conn.execute(text("ANALYZE register_lines"))
-        print(f"inserted {lines:,} register lines in {time.perf_counter() - started:.1f} s")
+        print(f"inserted register lines in {time.perf_counter() - started:.1f} s")
     with engine.connect() as conn:
+        held = conn.scalar(
+            text("SELECT count(*) FROM register_lines WHERE cbe_number = :cbe"), {"cbe": CBE}
+        )
+        if held != lines:
+            raise SystemExit(f"{held:,} lines instead of {lines:,}: not enough persons?")
         ssins = list(
             conn.scalars(
                 text("SELECT DISTINCT ssin FROM register_lines WHERE cbe_number = :cbe"),

@@ -80,7 +80,8 @@ class RegisterRepository:
         )
         if type_dossier is not None:
             query = query.where(register_lines.c.type_dossier == type_dossier)
-        rows = self._conn.execute(query.order_by(register_lines.c.type_dossier))
+        # Codes sort byte by byte, the same on every server whatever its locale.
+        rows = self._conn.execute(query.order_by(register_lines.c.type_dossier.collate("C")))
         return [
             Inscription(ssin, row.type_dossier, period)
             for row in rows

@@ -12,7 +12,6 @@ the request (which joins the audit log).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
@@ -52,9 +51,8 @@ from raas.models.links import (
     format_for,
 )
 from raas.models.periods import Period
+from raas.persistence import ranges
 from raas.persistence.tables import metadata
-
-DAY = timedelta(days=1)
 
 link_key_types = Table(
     "link_key_types",
@@ -139,16 +137,12 @@ _CONFLICTS = {"uq_links_country_key_type_foreign_key_ssin", "ex_links_key_validi
 
 
 def to_range(validity: Period | None) -> Range[Any]:
-    """A validity as stored: [begin, end + 1 day), or (,) for a link valid always."""
-    if validity is None:
-        return Range(None, None, bounds="()")
-    return Range(validity.begin, validity.end + DAY if validity.end else None, bounds="[)")
+    """A validity as stored, or (,) for a link valid always."""
+    return Range(None, None, bounds="()") if validity is None else ranges.to_range(validity)
 
 
 def to_period(stored: Range[Any]) -> Period | None:
-    if stored.lower is None:
-        return None
-    return Period(stored.lower, stored.upper - DAY if stored.upper is not None else None)
+    return None if stored.lower is None else ranges.to_period(stored)
 
 
 class LinkRepository:

@@ -8,7 +8,6 @@ invariant holds under concurrent writers. Ranges are stored half-open: [begin, e
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
 
 from sqlalchemy import (
     CheckConstraint,
@@ -25,10 +24,11 @@ from sqlalchemy import (
     tuple_,
     update,
 )
-from sqlalchemy.dialects.postgresql import DATEMULTIRANGE, Range
+from sqlalchemy.dialects.postgresql import DATEMULTIRANGE
 
 from raas.models.inscriptions import Inscription
-from raas.models.periods import DAY, Period
+from raas.models.periods import Period
+from raas.persistence.ranges import to_periods, to_ranges
 from raas.persistence.tables import metadata
 
 register_lines = Table(
@@ -134,13 +134,3 @@ class RegisterRepository:
             )
         else:
             self._conn.execute(delete(register_lines).where(where))
-
-
-def to_ranges(periods: Iterable[Period]) -> list[Range[date]]:
-    """Periods with inclusive ends as PostgreSQL ranges (which store [begin, end + 1 day))."""
-    return [Range(p.begin, p.end, bounds="[]" if p.end else "[)") for p in periods]
-
-
-def to_periods(ranges: Iterable[Range[date]]) -> list[Period]:
-    """PostgreSQL's canonical [begin, end + 1 day) ranges as periods with inclusive ends."""
-    return [Period(r.lower, None if r.upper is None else r.upper - DAY) for r in ranges]

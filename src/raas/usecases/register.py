@@ -20,9 +20,9 @@ from raas.models.periods import Period, merge, overlapping, subtract
 from raas.models.users import User
 from raas.persistence.events import Event
 from raas.persistence.uow import TransientConflict, UnitOfWork
+from raas.usecases import UowFactory
 from raas.usecases.ssins import ResolvedSsin, check_structure, resolve, resolve_many
 
-UowFactory = Callable[[], UnitOfWork]
 T = TypeVar("T")
 ATTEMPTS = 5
 

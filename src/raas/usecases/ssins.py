@@ -49,20 +49,15 @@ def resolve(source: AuthenticSource, ssin: str) -> ResolvedSsin:
 def resolve_many(
     source: AuthenticSource, ssins: Iterable[str]
 ) -> dict[str, ResolvedSsin | Exception]:
-    """`resolve` for many ssins with one lookup per chain step, each outcome on its own."""
+    """`resolve` for ssins that passed `check_structure`, one lookup per chain step for all."""
     wanted = set(ssins)
     outcomes: dict[str, ResolvedSsin | Exception] = {}
-    for ssin in wanted:
-        try:
-            check_structure(ssin)
-        except InvalidSsin as error:
-            outcomes[ssin] = error
-    known = source.persons(s for s in wanted if s not in outcomes)
+    known = source.persons(wanted)
     successors = source.persons(
         p.replaced_by for p in known.values() if p.replaced_by and p.replaced_by not in known
     )
     known.update(successors)
-    for ssin in wanted - outcomes.keys():
+    for ssin in wanted:
         try:
             outcomes[ssin] = _follow(
                 ssin, known.get(ssin), lambda s: known.get(s) or source.person(s)

@@ -318,6 +318,21 @@ def test_register_person_returns_at_most_50_candidates(soap, users, engine) -> N
     assert len(answer.existingPersons.person) == 50
 
 
+def test_register_person_finds_the_duplicate_behind_many_namesakes(soap, users, engine) -> None:
+    """Sixty better-ranked namesakes with another first name must not hide the real duplicate."""
+    namesakes = (
+        _person(make_ssin(1975, 1, 1, 2 * i + 2), "Peeters", "Mia", "1975-01-01", Gender.FEMALE)
+        for i in range(60)
+    )
+    duplicate = _person(make_ssin(1975, 1, 2, 2), "Pieters", "Marie", "1975-01-02", Gender.FEMALE)
+    _add(engine, *namesakes, duplicate)
+    answer = soap("Identification", users.client).RegisterPerson(
+        lastName="Peeters", firstName="Marie", birthDate="1975-01-01", gender="FEMALE"
+    )
+    assert _status(answer) == ("NOK", "RAAS0008")
+    assert [p.ssin._value_1 for p in answer.existingPersons.person] == [duplicate.ssin]
+
+
 @pytest.mark.parametrize("born", ["1985-02-30", "2999-01-01", "1899-12-31"])
 def test_register_person_refuses_impossible_birth_dates(soap, users, engine, born) -> None:
     answer = soap("Identification", users.client).RegisterPerson(

@@ -513,10 +513,6 @@ def test_a_batch_holds_one_to_one_thousand_items(
         assert _stored(engine) == []
 
 
-def _day(offset: int) -> str:
-    return date.fromordinal(D("2020-01-01").toordinal() + offset).isoformat()
-
-
 # -- isolation and events --------------------------------------------------------------------------
 
 

@@ -84,6 +84,7 @@ def is_known_validator(names: str) -> bool:
     return all(_is_known(name) for name in names.split("|"))
 
 
+@cache
 def validator(names: str) -> Validator:
     """The check for a validator name from the allow-list; ValueError for any other name."""
     if not is_known_validator(names):

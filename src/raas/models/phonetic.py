@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from functools import lru_cache
 
@@ -325,8 +325,10 @@ def rank(query: PhoneticQuery, persons: list[Person]) -> list[Match]:
 def possible_duplicates(query: PhoneticQuery, persons: list[Person]) -> list[Match]:
     """The persons a new registration may duplicate: the name, first name and birth agree."""
     assert query.first_name is not None
+    # Rank every candidate: cutting to the limit first could drop the real duplicate.
+    everyone = rank(replace(query, limit=max(1, len(persons))), persons)
     return [
         match
-        for match in rank(query, persons)
+        for match in everyone
         if first_name_similarity(query.first_name, match.person.first_name) >= SAME_FIRST_NAME
     ]

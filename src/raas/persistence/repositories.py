@@ -111,10 +111,10 @@ class PersonRepository:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
-    def get(self, ssin: str) -> Person | None:
-        row = self._conn.execute(
-            select(source_persons).where(source_persons.c.ssin == ssin)
-        ).first()
+    def get(self, ssin: str, *, for_update: bool = False) -> Person | None:
+        """The person, locked until the transaction ends when `for_update`."""
+        query = select(source_persons).where(source_persons.c.ssin == ssin)
+        row = self._conn.execute(query.with_for_update() if for_update else query).first()
         return None if row is None else _person(row)
 
     def get_many(self, ssins: Iterable[str]) -> dict[str, Person]:

@@ -17,6 +17,7 @@ from raas.services.types import (
     Date,
     Gender,
     IncompleteDate,
+    Name,
     Ssin,
     SsinWithAttributes,
     Unicode,
@@ -31,7 +32,6 @@ from raas.usecases import identification
 NS = "urn:raas:identification:v1"
 
 RegisterName = simple("RegisterType", Unicode(values=["RR", "BIS"]))
-Name = simple("NameType", Unicode(min_len=1, max_len=200))
 Nationality = simple("NationalityType", Unicode(pattern="[A-Z]{2}"))
 
 
@@ -211,15 +211,14 @@ class IdentificationService(ServiceBase):
     @operation(UpdatePersonRequest, UpdatePersonResponse, Kind.WRITE)
     def UpdatePerson(call: Call, request: UpdatePersonRequest):  # noqa: N802, N805
         """Change the data of a BIS person; records an IDENTIFICATION_DATA event."""
-        changes = {name: getattr(request, name) for name in _CHANGEABLE}
+        changes = {name: getattr(request, name) for name in identification.CHANGEABLE}
         person, resolved = identification.update_person(call.uow, request.ssin, changes)
+        if resolved.replaced:
+            call.ssins.append(resolved.active)  # the audit log names the person changed
         code = "MSG00006" if resolved.replaced else "MSG00000"
         return UpdatePersonResponse(
             status=status("OK", code, **resolved.information()), person=person_to_wire(person)
         )
-
-
-_CHANGEABLE = ("lastName", "firstName", "birthDate", "gender", "nationality", "deceaseDate")
 
 
 def application() -> Application:

@@ -16,6 +16,7 @@ from raas.services.types import (
     ComplexModel,
     Gender,
     IncompleteDate,
+    Name,
     Period,
     Ssin,
     Status,
@@ -47,9 +48,6 @@ class ListTypeDossiersResponse(ComplexModel):
     _type_info = response_fields(
         ("typeDossiers", optional(Array(TypeDossier, member_name="typeDossier"))),
     )
-
-
-Name = Unicode(min_len=1, max_len=200)
 
 
 class PersonData(ComplexModel):

@@ -38,6 +38,7 @@ IncompleteDate = simple("IncompleteDateType", Unicode(pattern="[0-9]{4}-[0-9]{2}
 Gender = simple("GenderType", Unicode(values=["MALE", "FEMALE", "UNKNOWN"]))
 Ticket = simple("TicketType", Unicode(max_len=36))
 Text = simple("TextType", Unicode(max_len=1000))
+Name = simple("NameType", Unicode(min_len=1, max_len=200))
 
 
 class Information(ComplexModel):
@@ -127,6 +128,7 @@ __all__ = [
     "IncompleteDate",
     "Gender",
     "Text",
+    "Name",
     "Information",
     "Status",
     "InformationCustomer",

@@ -8,14 +8,14 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from raas.authentic_source import StubAuthenticSource
-from raas.models.errors import AuthenticationFailed, InvalidData, InvalidSsin, UnknownSsin
+from raas.models.errors import AuthenticationFailed, InvalidData, UnknownSsin
 from raas.models.persons import Person
-from raas.models.ssin import is_valid
 from raas.models.type_dossiers import TypeDossier, is_valid_code
 from raas.models.users import Role, User, check_username, normalise_cbe_number
 from raas.passwords import VerificationCache, hash_password
 from raas.persistence.repositories import AuditEntry
 from raas.persistence.uow import UnitOfWork
+from raas.usecases.ssins import check_structure
 
 UowFactory = Callable[[], UnitOfWork]
 
@@ -70,8 +70,7 @@ def list_type_dossiers(uow: UowFactory, caller: User) -> list[TypeDossier]:
 
 def search_person_by_ssin(uow: UowFactory, ssin: str) -> Person:
     """The person the authentic source knows under `ssin`, replaced and canceled ones included."""
-    if not is_valid(ssin):
-        raise InvalidSsin("the ssin's structure or check digits are invalid", ssin=ssin)
+    check_structure(ssin)
     with uow() as tx:
         person = StubAuthenticSource(tx.persons).person(ssin)
     if person is None:

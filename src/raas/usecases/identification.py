@@ -24,7 +24,13 @@ from raas.persistence.uow import UnitOfWork
 from raas.usecases import UowFactory, search_person_by_ssin
 from raas.usecases.ssins import ResolvedSsin, check_structure, resolve
 
-__all__ = ["register_person", "search_person_by_ssin", "search_phonetically", "update_person"]
+__all__ = [
+    "CHANGEABLE",
+    "register_person",
+    "search_person_by_ssin",
+    "search_phonetically",
+    "update_person",
+]
 
 MAX_DUPLICATES = 50
 # RegisterPerson looks for the same person born within one day, month or year (by precision).
@@ -68,9 +74,13 @@ def register_person(
     male = None if gender is Gender.UNKNOWN else gender is Gender.MALE
     numbers = bis_numbers(born.year, born.month, born.day, male=male)
     with uow() as tx:
-        # One registration per birth year at a time: the duplicate check and the choice of a
-        # free number see every registration committed before (READ COMMITTED, per statement).
-        tx.identification.lock_bis_allocation(born.year)
+        # One registration per birth year at a time, for every year the duplicate window
+        # touches: the duplicate check and the choice of a free number see every registration
+        # committed before (READ COMMITTED, per statement). Years are locked in ascending order,
+        # so two registrations never wait on each other in a cycle.
+        first, last = query.window
+        for year in range(first.year, last.year + 1):
+            tx.identification.lock_bis_allocation(year)
         duplicates = _duplicates(tx, query)
         if duplicates:
             raise PossibleDuplicates(
@@ -99,7 +109,7 @@ def _duplicates(tx: UnitOfWork, query: PhoneticQuery) -> list[Match]:
 
 
 # The fields UpdatePerson may change, by their wire names.
-_FIELDS = {
+CHANGEABLE = {
     "lastName": "last_name",
     "firstName": "first_name",
     "birthDate": "birth_date",
@@ -123,7 +133,8 @@ def update_person(
     with uow() as tx:
         source = StubAuthenticSource(tx.persons)
         resolved = resolve(source, ssin)
-        person = resolved.person
+        # Read again under a row lock: a concurrent update is not overwritten from a stale read.
+        person = tx.persons.get(resolved.active, for_update=True) or resolved.person
         if person.register is not Register.BIS:
             raise NotBisSsin("the ssin was replaced by a national-register number", ssin=ssin)
         updated = dataclasses.replace(person, **values)
@@ -133,7 +144,7 @@ def update_person(
             )
         changed = {
             wire: {"old": _plain(getattr(person, name)), "new": _plain(getattr(updated, name))}
-            for wire, name in _FIELDS.items()
+            for wire, name in CHANGEABLE.items()
             if getattr(person, name) != getattr(updated, name)
         }
         if changed:
@@ -153,11 +164,11 @@ def update_person(
 def _checked_changes(changes: dict[str, Any]) -> dict[str, Any]:
     """The domain values of the fields given (None = not given); InvalidData for a bad one."""
     given = {wire: value for wire, value in changes.items() if value is not None}
-    unknown = set(given) - set(_FIELDS)
+    unknown = set(given) - set(CHANGEABLE)
     if unknown:
         raise ValueError(f"not fields of a person: {sorted(unknown)}")
-    _check_names(**{_FIELDS[w]: v for w, v in given.items() if w in ("lastName", "firstName")})
-    values = {_FIELDS[wire]: value for wire, value in given.items()}
+    _check_names(**{CHANGEABLE[w]: v for w, v in given.items() if w in ("lastName", "firstName")})
+    values = {CHANGEABLE[wire]: value for wire, value in given.items()}
     if "birthDate" in given:
         values["birth_date"] = _birth_date(given["birthDate"])
     if "gender" in given:

@@ -136,13 +136,9 @@ def links_by_foreign_key(
             _check_key_type(tx, key_type)
         formats = tx.links.formats(country)
         types = [key_type] if key_type else [t.code for t in tx.links.key_types()]
-        variants = {format_for(formats, country, t).normalise(foreign_key) for t in types}
-        candidates = tx.links.by_keys(country, variants, key_type)
-    return [
-        link
-        for link in candidates
-        if format_for(formats, country, link.key_type).normalise(foreign_key) == link.foreign_key
-    ]
+        normalised = {t: format_for(formats, country, t).normalise(foreign_key) for t in types}
+        candidates = tx.links.by_keys(country, set(normalised.values()), key_type)
+    return [link for link in candidates if normalised.get(link.key_type) == link.foreign_key]
 
 
 def consult_formats(uow: UowFactory, country: str | None) -> list[KeyFormat]:

@@ -72,10 +72,6 @@ class IdentificationRepository:
             )
         )
 
-    def index_surnames(self, names: Iterable[str]) -> int:
-        """Index the spellings not indexed yet; how many were new."""
-        return index_surnames(self._conn, names)
-
     def lock_bis_allocation(self, birth_year: int) -> None:
         """Wait for, then hold until the transaction ends, the BIS lock of a birth year."""
         self._conn.execute(select(func.pg_advisory_xact_lock(_BIS_LOCK_NAMESPACE, birth_year)))

@@ -3,6 +3,7 @@ of raw SOAP requests with concurrent clients, and the table of figures."""
 
 from __future__ import annotations
 
+import argparse
 import http.client
 import itertools
 import os
@@ -14,14 +15,22 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
-from sqlalchemy import make_url
+from sqlalchemy import Engine, make_url
 from sqlalchemy.engine import URL
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
+from raas import usecases  # noqa: E402
+from raas.models.users import Role  # noqa: E402
+from raas.persistence import migrations  # noqa: E402
+from raas.persistence.database import make_engine  # noqa: E402
+from raas.persistence.uow import UnitOfWork  # noqa: E402
+
+USER, PASSWORD, CBE = "bench-client", "benchmark password 1234", "0203201340"
 WSSE = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd"
 TEXT = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-username-token-profile-1.0"
 
@@ -30,6 +39,25 @@ def bench_url(database: str = "raas_bench") -> URL:
     """RAAS_DATABASE_URL, else `database` on 127.0.0.1:5432 (created and migrated on demand)."""
     return make_url(os.environ.get(
         "RAAS_DATABASE_URL", f"postgresql+psycopg://postgres@127.0.0.1:5432/{database}"))
+
+
+def arguments(doc: str | None) -> argparse.ArgumentParser:
+    """A parser with the options every benchmark takes: --seconds, --clients, --workers."""
+    parser = argparse.ArgumentParser(description=(doc or "").split("\n")[0])
+    parser.add_argument("--seconds", type=float, default=10, help="per scenario")
+    parser.add_argument("--clients", type=int, default=8, help="concurrent clients")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 2, help="gunicorn")
+    return parser
+
+
+def prepare(database: str) -> tuple[URL, Engine, Callable[[], UnitOfWork]]:
+    """The benchmark database, migrated, with the benchmark client; URL, engine, unit of work."""
+    url = bench_url(database)
+    migrations.upgrade(url)
+    engine = make_engine(url)
+    uow = partial(UnitOfWork, engine)
+    usecases.create_user(uow, USER, CBE, Role.CLIENT, PASSWORD, "Benchmark client")
+    return url, engine, uow
 
 
 def envelope(body: str, user: str, password: str) -> bytes:

@@ -17,21 +17,26 @@ Prints throughput, p50/p95/p99 and the ratio of each to the floor's throughput.
 
 from __future__ import annotations
 
-import argparse
-import os
 import statistics
 from functools import partial
 
-from common import bench_url, envelope, load, print_table, serve, stop, timed
+from common import (
+    CBE,
+    PASSWORD,
+    USER,
+    arguments,
+    envelope,
+    load,
+    prepare,
+    print_table,
+    serve,
+    stop,
+    timed,
+)
 
 from raas import usecases
-from raas.models.users import Role
 from raas.passwords import hash_password, verify_password
-from raas.persistence import migrations
-from raas.persistence.database import make_engine
-from raas.persistence.uow import UnitOfWork
 
-USER, PASSWORD, CBE = "bench-client", "benchmark password 1234", "0203201340"
 REQUEST = envelope(
     '<r:ListTypeDossiers xmlns:r="urn:raas:register:v1"><r:informationCustomer>'
     '<c:ticket xmlns:c="urn:raas:common:v1">bench</c:ticket></r:informationCustomer>'
@@ -42,17 +47,10 @@ REQUEST = envelope(
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--seconds", type=float, default=10)
-    parser.add_argument("--clients", type=int, default=8)
-    parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
+    parser = arguments(__doc__)
     args = parser.parse_args()
 
-    url = bench_url()
-    migrations.upgrade(url)
-    engine = make_engine(url)
-    uow = partial(UnitOfWork, engine)
-    usecases.create_user(uow, USER, CBE, Role.CLIENT, PASSWORD, "Benchmark client")
+    url, engine, uow = prepare("raas_bench")
     for code in ("0", "902", "SOCIAL_INQUIRY", "LIVING_WAGE"):
         usecases.define_type_dossier(uow, CBE, code, f"bench {code}")
     stored = hash_password(PASSWORD)

@@ -20,26 +20,29 @@ in-process breakdown of one search (key lookup, person fetch, ranking) without S
 
 from __future__ import annotations
 
-import argparse
 import csv
-import os
 import random
 import statistics
 import time
 import unicodedata
-from functools import partial
 from xml.sax.saxutils import escape
 
-from common import ROOT, bench_url, envelope, load, print_table, serve, stop
+from common import (
+    PASSWORD,
+    ROOT,
+    USER,
+    arguments,
+    envelope,
+    load,
+    prepare,
+    print_table,
+    serve,
+    stop,
+)
 
-from raas import sourcefeed, usecases
+from raas import sourcefeed
 from raas.models.phonetic import PhoneticQuery, make_query, matching_names, rank
-from raas.models.users import Role
-from raas.persistence import migrations
-from raas.persistence.database import make_engine
-from raas.persistence.uow import UnitOfWork
 
-USER, PASSWORD, CBE = "bench-client", "benchmark password 1234", "0203201340"
 NS = "urn:raas:identification:v1"
 SAMPLE = 600
 
@@ -108,19 +111,12 @@ def _breakdown(uow, queries) -> dict[str, float]:  # type: ignore[no-untyped-def
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = arguments(__doc__)
     parser.add_argument("--persons", type=int, default=1_000_000)
-    parser.add_argument("--seconds", type=float, default=10)
-    parser.add_argument("--clients", type=int, default=8)
-    parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--reseed", action="store_true")
     args = parser.parse_args()
 
-    url = bench_url("raas_bench_identification")
-    migrations.upgrade(url)
-    engine = make_engine(url)
-    uow = partial(UnitOfWork, engine)
-    usecases.create_user(uow, USER, CBE, Role.CLIENT, PASSWORD, "Benchmark client")
+    url, engine, uow = prepare("raas_bench_identification")
     with uow() as tx:
         count = tx.persons.count()
     if args.reseed or count != args.persons:

@@ -18,22 +18,16 @@ Prints throughput, p50/p95/p99 and each scenario's throughput divided by ListTyp
 
 from __future__ import annotations
 
-import argparse
-import os
 import random
 import time
 from functools import partial
 
-from common import bench_url, envelope, load, print_table, serve, stop
+from common import CBE, PASSWORD, USER, arguments, envelope, load, prepare, print_table, serve, stop
 from sqlalchemy import text
 
 from raas import sourcefeed, usecases
-from raas.models.users import Role
-from raas.persistence import migrations
-from raas.persistence.database import make_engine
 from raas.persistence.uow import UnitOfWork
 
-USER, PASSWORD, CBE = "bench-links", "benchmark password 1234", "0203201340"
 COUNTRIES = ["FR", "NL", "DE", "ES", "IT", "PL", "PT", "RO", "LU", "GB"]
 BATCH = 100_000
 SAMPLE = 2_000
@@ -144,19 +138,12 @@ def found(body: bytes) -> bool:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = arguments(__doc__)
     parser.add_argument("--links", type=int, default=1_000_000)
-    parser.add_argument("--seconds", type=float, default=10)
-    parser.add_argument("--clients", type=int, default=8)
-    parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--rebuild", action="store_true")
     args = parser.parse_args()
 
-    url = bench_url("raas_bench_links")
-    migrations.upgrade(url)
-    engine = make_engine(url)
-    uow = partial(UnitOfWork, engine)
-    usecases.create_user(uow, USER, CBE, Role.CLIENT, PASSWORD, "Benchmark client")
+    url, engine, uow = prepare("raas_bench_links")
     usecases.define_type_dossier(uow, CBE, "902", "bench")
     build(engine, args.links, args.rebuild)
     by_key, by_ssin = requests(engine)

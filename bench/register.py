@@ -18,33 +18,22 @@ Prints throughput, p50/p95/p99 and the ratio of each to the baseline's throughpu
 
 from __future__ import annotations
 
-import argparse
-import os
 import random
 import time
 from datetime import date, timedelta
-from functools import partial
 
-from common import bench_url, envelope, load, print_table, serve, stop
+from common import CBE, PASSWORD, USER, arguments, envelope, load, prepare, print_table, serve, stop
 from sqlalchemy import text
 
 from raas import sourcefeed, usecases
-from raas.models.users import Role
-from raas.persistence import migrations
-from raas.persistence.database import make_engine
-from raas.persistence.uow import UnitOfWork
 
-USER, PASSWORD, CBE = "bench-register", "benchmark password 1234", "0203201340"
 TYPE_DOSSIERS = ("0", "902")
 REGISTER = 'xmlns:r="urn:raas:register:v1" xmlns:c="urn:raas:common:v1"'
 
 
-def build(url, lines: int) -> list[str]:  # type: ignore[no-untyped-def]
-    """Persons and lines, made once; the ssins that hold lines."""
-    migrations.upgrade(url)
-    engine = make_engine(url)
-    uow = partial(UnitOfWork, engine)
-    usecases.create_user(uow, USER, CBE, Role.CLIENT, PASSWORD, "Benchmark client")
+def build(lines: int):  # type: ignore[no-untyped-def]
+    """Persons and lines, made once; the database URL and the ssins that hold lines."""
+    url, engine, uow = prepare("raas_bench_register")
     for code in TYPE_DOSSIERS:
         usecases.define_type_dossier(uow, CBE, code, f"bench {code}")
     persons = lines // len(TYPE_DOSSIERS)
@@ -94,7 +83,7 @@ def build(url, lines: int) -> list[str]:  # type: ignore[no-untyped-def]
             )
         )
     engine.dispose()
-    return ssins
+    return url, ssins
 
 
 def period(rng: random.Random) -> str:
@@ -137,15 +126,11 @@ def requests(ssins: list[str], rng: random.Random) -> dict[str, list[bytes]]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = arguments(__doc__)
     parser.add_argument("--lines", type=int, default=1_000_000)
-    parser.add_argument("--seconds", type=float, default=10)
-    parser.add_argument("--clients", type=int, default=8)
-    parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
     args = parser.parse_args()
 
-    url = bench_url("raas_bench_register")
-    ssins = build(url, args.lines)
+    url, ssins = build(args.lines)
     bodies = requests(ssins, random.Random(42))
     print(f"{args.lines:,} lines for {len(ssins):,} persons; requests built")
 

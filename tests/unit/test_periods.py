@@ -105,4 +105,7 @@ def test_an_end_before_the_begin_is_invalid_data() -> None:
 
 def test_the_last_day_of_the_calendar_is_open_ended() -> None:
     assert Period.of(date(2024, 1, 1), date.max) == Period(date(2024, 1, 1))
-    assert merge([Period(date(2024, 1, 1), date.max - timedelta(1)), Period(date.max, date.max)])
+    # A period ending on the calendar's last day still merges with one touching it.
+    assert merge(
+        [Period(date(2024, 1, 1), date.max - timedelta(1)), Period(date.max, date.max)]
+    ) == [Period(date(2024, 1, 1), date.max)]

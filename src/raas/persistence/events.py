@@ -25,7 +25,7 @@ from sqlalchemy import (
     func,
     text,
 )
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 
 from raas.persistence.tables import metadata
 
@@ -41,17 +41,33 @@ events = Table(
     # The organisation whose own register changed (register events); None for source events.
     Column("cbe_number", Text),
     Column("payload", JSONB, nullable=False, server_default="{}"),
+    # The organisations the event concerns, fixed when it is recorded (notification flows only;
+    # None for an organisation's own register changes, which no flow delivers).
+    Column("recipients", ARRAY(Text)),
+    # The day of the notification run that took the event; None until one has.
+    Column("delivery_date", Date),
     Index("ix_events_event_date_kind", "event_date", "kind"),
+    # Small: only the events no run has taken yet.
+    Index(
+        "ix_events_undelivered",
+        "event_date",
+        postgresql_where=text("delivery_date IS NULL AND recipients IS NOT NULL"),
+    ),
+    Index(
+        "ix_events_delivery_date",
+        "delivery_date",
+        postgresql_where=text("delivery_date IS NOT NULL"),
+    ),
 )
 
 
 _RECORD = text(
     """
-    INSERT INTO events (event_date, kind, ssin, cbe_number, payload)
-    SELECT d, k, s, c, CAST(p AS jsonb)
+    INSERT INTO events (event_date, kind, ssin, cbe_number, payload, recipients)
+    SELECT d, k, s, c, CAST(p AS jsonb), CAST(r AS text[])
     FROM unnest(CAST(:dates AS date[]), CAST(:kinds AS text[]), CAST(:ssins AS text[]),
-                CAST(:cbes AS text[]), CAST(:payloads AS text[])) WITH ORDINALITY
-         AS e(d, k, s, c, p, n)
+                CAST(:cbes AS text[]), CAST(:payloads AS text[]), CAST(:recipients AS text[]))
+         WITH ORDINALITY AS e(d, k, s, c, p, r, n)
     ORDER BY n
     """
 )
@@ -66,6 +82,8 @@ class Event:
     event_date: date
     cbe_number: str | None = None
     payload: dict[str, Any] = field(default_factory=dict)
+    # The organisations a notification flow delivers it to (None: no flow delivers it).
+    recipients: tuple[str, ...] | None = None
 
 
 class EventRepository:
@@ -83,6 +101,8 @@ class EventRepository:
                     "ssins": [e.ssin for e in recorded],
                     "cbes": [e.cbe_number for e in recorded],
                     "payloads": [json.dumps(e.payload) for e in recorded],
+                    # unnest cannot take an array of arrays of varying length: one literal each.
+                    "recipients": [_array_literal(e.recipients) for e in recorded],
                 },
             )
 
@@ -92,6 +112,22 @@ class EventRepository:
         if kinds is not None:
             query = query.where(events.c.kind.in_(kinds))
         return [
-            Event(r.kind, r.ssin, r.event_date, r.cbe_number, r.payload)
+            Event(
+                r.kind,
+                r.ssin,
+                r.event_date,
+                r.cbe_number,
+                r.payload,
+                None if r.recipients is None else tuple(r.recipients),
+            )
             for r in self._conn.execute(query)
         ]
+
+
+def _array_literal(values: tuple[str, ...] | None) -> str | None:
+    """A PostgreSQL array literal of plain codes (cbe numbers: digits only)."""
+    if values is None:
+        return None
+    if not all(v.isdigit() for v in values):
+        raise ValueError(f"recipients are cbe numbers: {values}")
+    return "{" + ",".join(sorted(set(values))) + "}"

@@ -8,6 +8,7 @@ invariant holds under concurrent writers. Ranges are stored half-open: [begin, e
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date
 
 from sqlalchemy import (
     CheckConstraint,
@@ -15,8 +16,10 @@ from sqlalchemy import (
     Connection,
     DateTime,
     ForeignKeyConstraint,
+    Index,
     Table,
     Text,
+    any_,
     delete,
     func,
     select,
@@ -40,6 +43,8 @@ register_lines = Table(
     Column("periods", DATEMULTIRANGE, nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     CheckConstraint("NOT isempty(periods)", name="periods_not_empty"),
+    # Every organisation's lines of one person: replacements and notification recipients.
+    Index("ix_register_lines_ssin", "ssin"),
     ForeignKeyConstraint(
         ["cbe_number", "type_dossier"], ["type_dossiers.cbe_number", "type_dossiers.code"]
     ),
@@ -134,3 +139,16 @@ class RegisterRepository:
             )
         else:
             self._conn.execute(delete(register_lines).where(where))
+
+    def holders(self, ssins: Iterable[str], on: date) -> set[str]:
+        """The organisations with a line of one of these ssins on that day (any typeDossier)."""
+        return set(
+            self._conn.scalars(
+                select(register_lines.c.cbe_number)
+                .where(
+                    register_lines.c.ssin == any_(sorted(set(ssins))),
+                    register_lines.c.periods.contains(on),
+                )
+                .distinct()
+            )
+        )

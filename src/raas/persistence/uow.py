@@ -11,6 +11,7 @@ from raas.models.errors import ServiceUnavailable
 from raas.persistence.events import EventRepository
 from raas.persistence.identification import IdentificationRepository
 from raas.persistence.links import LinkRepository
+from raas.persistence.notifications import NotificationRepository
 from raas.persistence.register import RegisterRepository
 from raas.persistence.repositories import (
     AuditRepository,
@@ -48,6 +49,7 @@ class UnitOfWork:
         self.events = EventRepository(self._conn)
         self.links = LinkRepository(self._conn)
         self.identification = IdentificationRepository(self._conn)
+        self.notifications = NotificationRepository(self._conn)
         return self
 
     def commit(self) -> None:

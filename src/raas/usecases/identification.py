@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
-from datetime import date
 from enum import Enum
 from typing import Any
 
 from raas.authentic_source import StubAuthenticSource
+from raas.clock import today
 from raas.models.errors import InvalidData, NotBisSsin, PossibleDuplicates
 from raas.models.persons import Gender, IncompleteDate, Person
 from raas.models.phonetic import (
@@ -153,7 +153,7 @@ def update_person(
                 Event(
                     kind="IDENTIFICATION_DATA",
                     ssin=updated.ssin,
-                    event_date=date.today(),
+                    event_date=today(),
                     payload=changed,
                 )
             )
@@ -173,7 +173,7 @@ def _checked_changes(changes: dict[str, Any]) -> dict[str, Any]:
         values["birth_date"] = _birth_date(given["birthDate"])
     if "gender" in given:
         values["gender"] = Gender(given["gender"])
-    if "deceaseDate" in given and given["deceaseDate"] > date.today():
+    if "deceaseDate" in given and given["deceaseDate"] > today():
         raise InvalidData(
             "the decease date is in the future", deceaseDate=str(given["deceaseDate"])
         )
@@ -186,7 +186,7 @@ def _birth_date(text: str) -> IncompleteDate:
         born = IncompleteDate.parse(text)
     except ValueError:
         raise InvalidData("not a valid (incomplete) date", birthDate=text) from None
-    if born.year < FIRST_BIS_YEAR or born.first_day > date.today():
+    if born.year < FIRST_BIS_YEAR or born.first_day > today():
         raise InvalidData("the birth date is out of range (1900 up to today)", birthDate=text)
     return born
 

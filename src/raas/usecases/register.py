@@ -14,6 +14,7 @@ from datetime import date
 from typing import TypeVar
 
 from raas.authentic_source import StubAuthenticSource
+from raas.clock import today
 from raas.models.errors import DomainError, NotInscribed, PersonDataMismatch, UnknownTypeDossier
 from raas.models.inscriptions import Inscription, PersonData, mismatches
 from raas.models.periods import Period, merge, overlapping, subtract
@@ -208,7 +209,7 @@ def _event(
         payload["endDate"] = period.end.isoformat() if period.end else None
     if resolved.replaced:
         payload["requestedSsin"] = resolved.requested
-    return Event(kind, resolved.active, date.today(), caller.cbe_number, payload)
+    return Event(kind, resolved.active, today(), caller.cbe_number, payload)
 
 
 def _retrying(work: Callable[[], T]) -> T:

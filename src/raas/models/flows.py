@@ -1,0 +1,15 @@
+"""Notification flows an organisation can subscribe to."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Flow(StrEnum):
+    SSIN_REPLACEMENT = "SSIN_REPLACEMENT"  # the authentic source replaced an ssin by another
+    IDENTIFICATION_DATA = "IDENTIFICATION_DATA"  # a person's name, birth date, gender… changed
+    DIMONA = "DIMONA"  # an employer declared the start or end of an employment
+
+
+# Flows whose data are delivered only to organisations an admin authorized.
+NEEDS_AUTHORIZATION = frozenset({Flow.DIMONA})

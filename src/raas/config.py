@@ -19,11 +19,17 @@ class Settings:
     auth_cache_seconds: float = 60.0
     pool_size: int = 5
     log_json: bool = False
+    outbox: Path | None = None  # where `raas notifications run` delivers; default data_dir/outbox
 
     @property
     def embedded_pgdata(self) -> Path:
         """Where the embedded PostgreSQL keeps its data when no database URL is given."""
         return self.data_dir / "pgdata"
+
+    @property
+    def outbox_dir(self) -> Path:
+        """Where the daily notification files are delivered (RAAS_OUTBOX, or in the data dir)."""
+        return self.outbox or self.data_dir / "outbox"
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -41,4 +47,5 @@ class Settings:
             ),
             pool_size=int(env.get("RAAS_POOL_SIZE", defaults.pool_size)),
             log_json=env.get("RAAS_LOG_JSON", "").lower() in {"1", "true", "yes"},
+            outbox=Path(env["RAAS_OUTBOX"]) if env.get("RAAS_OUTBOX") else None,
         )

@@ -42,6 +42,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import insert
 
 from raas.models.flows import NEEDS_AUTHORIZATION, Flow
+from raas.models.notification_files import Record
 from raas.persistence.tables import metadata
 
 _FLOWS = ", ".join(f"'{flow.value}'" for flow in Flow)
@@ -119,18 +120,6 @@ class StoredFile:
     info: FileInfo
     content: bytes
     voucher: bytes
-
-
-@dataclass(frozen=True)
-class Record:
-    """One event as a recipient's file holds it."""
-
-    cbe_number: str
-    flow: Flow
-    event_id: int
-    event_date: date
-    ssin: str
-    payload: dict[str, Any]
 
 
 # The claimed events of a day, one row per (recipient, event) whose recipient subscribed to the
@@ -244,11 +233,11 @@ class NotificationRepository:
     # -- daily runs ----------------------------------------------------------------------------
 
     def lock_runs(self) -> bool:
-        """Take the run lock for this session; False when another run holds it."""
-        return bool(self._conn.scalar(text("SELECT pg_try_advisory_lock(7283, 1)")))
+        """Take the run lock until this transaction ends; False when another run holds it.
 
-    def unlock_runs(self) -> None:
-        self._conn.scalar(text("SELECT pg_advisory_unlock(7283, 1)"))
+        A killed run's connection closes, which releases the lock.
+        """
+        return bool(self._conn.scalar(text("SELECT pg_try_advisory_xact_lock(7283, 1)")))
 
     def latest_day(self) -> date | None:
         return self._conn.scalar(select(func.max(notification_days.c.day)))
@@ -277,22 +266,27 @@ class NotificationRepository:
         result = self._conn.execution_options(stream_results=True, yield_per=5000).execute(
             _RECORDS, {"day": day}
         )
-        for r in result:
-            yield Record(r.cbe_number, Flow(r.flow), r.event_id, r.event_date, r.ssin, r.payload)
-
-    def last_sequence(self, cbe_number: str, flow: Flow) -> int:
-        return int(
-            self._conn.scalar(
-                select(func.coalesce(func.max(notification_files.c.sequence_number), 0)).where(
-                    notification_files.c.cbe_number == cbe_number,
-                    notification_files.c.flow == flow.value,
+        try:
+            for r in result:
+                yield Record(
+                    r.cbe_number, Flow(r.flow), r.event_id, r.event_date, r.ssin, r.payload
                 )
-            )
-        )
+        finally:
+            result.close()  # also when the caller stops early: the cursor goes at once
 
-    def add_file(self, stored: StoredFile) -> bool:
-        """Keep a file; False (nothing written) when the day's file of that flow exists."""
-        info = stored.info
+    def last_sequences(self) -> dict[tuple[str, Flow], int]:
+        """The last sequence number given, per (organisation, flow)."""
+        rows = self._conn.execute(
+            select(
+                notification_files.c.cbe_number,
+                notification_files.c.flow,
+                func.max(notification_files.c.sequence_number),
+            ).group_by(notification_files.c.cbe_number, notification_files.c.flow)
+        )
+        return {(cbe, Flow(flow)): last for cbe, flow, last in rows}
+
+    def add_file(self, info: FileInfo, deflated: bytes, voucher: bytes) -> bool:
+        """Keep a file (its content zlib-compressed); False when the day's file exists."""
         created = self._conn.execute(
             insert(notification_files)
             .values(
@@ -303,8 +297,8 @@ class NotificationRepository:
                 sequence_number=info.sequence_number,
                 record_count=info.record_count,
                 sha256=info.sha256,
-                content_deflated=zlib.compress(stored.content, 6),
-                voucher=stored.voucher,
+                content_deflated=deflated,
+                voucher=voucher,
             )
             .on_conflict_do_nothing(index_elements=["cbe_number", "flow", "file_date"])
             .returning(notification_files.c.id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from spyne import Application, Boolean, DateTime, Long, ServiceBase
 
 from raas import usecases
+from raas.models.flows import Flow as DomainFlow
 from raas.models.links import LinkReport
 from raas.services.linkregister import Country, KeyTypeCode, LinkId
 from raas.services.operation import Call, found, operation, soap_application, status
@@ -13,6 +14,7 @@ from raas.services.types import (
     Array,
     CbeNumber,
     ComplexModel,
+    Flow,
     Text,
     TypeDossierCode,
     Unicode,
@@ -22,7 +24,7 @@ from raas.services.types import (
     response_fields,
     simple,
 )
-from raas.usecases import links
+from raas.usecases import links, notifications
 
 NS = "urn:raas:admin:v1"
 
@@ -129,6 +131,30 @@ class CloseLinkReportResponse(ComplexModel):
     _type_info = response_fields()
 
 
+def _flow_authorization_fields():  # type: ignore[no-untyped-def]
+    return request_fields(("cbeNumber", required(CbeNumber)), ("flow", required(Flow)))
+
+
+class GrantFlowAuthorizationRequest(ComplexModel):
+    __namespace__ = NS
+    _type_info = _flow_authorization_fields()
+
+
+class GrantFlowAuthorizationResponse(ComplexModel):
+    __namespace__ = NS
+    _type_info = response_fields()
+
+
+class RevokeFlowAuthorizationRequest(ComplexModel):
+    __namespace__ = NS
+    _type_info = _flow_authorization_fields()
+
+
+class RevokeFlowAuthorizationResponse(ComplexModel):
+    __namespace__ = NS
+    _type_info = response_fields()
+
+
 def wire_report(report: LinkReport) -> Report:
     return Report(
         reportId=report.report_id,
@@ -194,6 +220,22 @@ class AdminService(ServiceBase):
         if deleted is not None:
             call.ssins.append(deleted.ssin)
         return CloseLinkReportResponse(status=status("OK"))
+
+    @operation(GrantFlowAuthorizationRequest, GrantFlowAuthorizationResponse, Kind.WRITE)
+    def GrantFlowAuthorization(call: Call, request: GrantFlowAuthorizationRequest):  # noqa: N802, N805
+        """Allow an organisation to subscribe to a flow that needs an authorization (DIMONA)."""
+        granted = notifications.grant(
+            call.uow, call.caller, request.cbeNumber, DomainFlow(request.flow)
+        )
+        return GrantFlowAuthorizationResponse(
+            status=status("OK", alreadyGranted=str(not granted).lower())
+        )
+
+    @operation(RevokeFlowAuthorizationRequest, RevokeFlowAuthorizationResponse, Kind.WRITE)
+    def RevokeFlowAuthorization(call: Call, request: RevokeFlowAuthorizationRequest):  # noqa: N802, N805
+        """Withdraw an authorization; the organisation's subscription to the flow ends with it."""
+        revoked = notifications.revoke(call.uow, request.cbeNumber, DomainFlow(request.flow))
+        return RevokeFlowAuthorizationResponse(status=status("OK", wasGranted=str(revoked).lower()))
 
 
 def application() -> Application:

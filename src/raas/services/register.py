@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from spyne import Application, ServiceBase
+from spyne import Application, ByteArray, Integer, ServiceBase
 
 from raas import usecases
 from raas.models.errors import DomainError
+from raas.models.flows import Flow as DomainFlow
 from raas.models.inscriptions import Inscription as DomainInscription
 from raas.models.inscriptions import PersonData as DomainPersonData
 from raas.models.persons import Gender as DomainGender
@@ -13,7 +14,11 @@ from raas.services.operation import Call, found, operation, soap_application, st
 from raas.services.status import Kind, code_of
 from raas.services.types import (
     Array,
+    CbeNumber,
     ComplexModel,
+    Date,
+    DateTime,
+    Flow,
     Gender,
     IncompleteDate,
     Name,
@@ -27,7 +32,7 @@ from raas.services.types import (
     required,
     response_fields,
 )
-from raas.usecases import register
+from raas.usecases import notifications, register
 from raas.usecases.ssins import ResolvedSsin
 
 NS = "urn:raas:register:v1"
@@ -149,6 +154,84 @@ class ConsultResponse(ComplexModel):
     _type_info = response_fields(("inscriptions", Inscriptions))
 
 
+class SubscribeRequest(ComplexModel):
+    __namespace__ = NS
+    _type_info = request_fields(("flow", required(Flow)))
+
+
+class SubscribeResponse(ComplexModel):
+    __namespace__ = NS
+    _type_info = response_fields()
+
+
+class UnsubscribeRequest(ComplexModel):
+    __namespace__ = NS
+    _type_info = request_fields(("flow", required(Flow)))
+
+
+class UnsubscribeResponse(ComplexModel):
+    __namespace__ = NS
+    _type_info = response_fields()
+
+
+class Subscription(ComplexModel):
+    __namespace__ = NS
+    _type_info = [("flow", required(Flow)), ("since", required(DateTime))]
+
+
+class ListSubscriptionsRequest(ComplexModel):
+    __namespace__ = NS
+    _type_info = request_fields()
+
+
+class ListSubscriptionsResponse(ComplexModel):
+    __namespace__ = NS
+    _type_info = response_fields(
+        ("subscriptions", optional(Array(Subscription, member_name="subscription"))),
+    )
+
+
+class NotificationFile(ComplexModel):
+    """A daily file: `fileId` is its file name, unique and stable."""
+
+    __namespace__ = NS
+    _type_info = [
+        ("fileId", required(Unicode(max_len=200))),
+        ("flow", required(Flow)),
+        ("date", required(Date)),
+        ("recordCount", required(Integer)),
+        ("sequenceNumber", optional(Integer)),
+        ("cbeNumber", optional(CbeNumber)),
+        ("sha256", optional(Unicode)),
+    ]
+
+
+class ListNotificationFilesRequest(ComplexModel):
+    __namespace__ = NS
+    _type_info = request_fields(("fromDate", optional(Date)), ("toDate", optional(Date)))
+
+
+class ListNotificationFilesResponse(ComplexModel):
+    __namespace__ = NS
+    _type_info = response_fields(
+        ("files", optional(Array(NotificationFile, member_name="file"))),
+    )
+
+
+class GetNotificationFileRequest(ComplexModel):
+    __namespace__ = NS
+    _type_info = request_fields(("fileId", required(Unicode(min_len=1, max_len=200))))
+
+
+class GetNotificationFileResponse(ComplexModel):
+    __namespace__ = NS
+    _type_info = response_fields(
+        ("file", optional(NotificationFile)),
+        ("content", optional(ByteArray)),
+        ("voucher", optional(ByteArray)),
+    )
+
+
 def _item(wire: InscriptionItem | InscribeRequest) -> register.InscribeItem:
     data = wire.personData
     return register.InscribeItem(
@@ -252,6 +335,63 @@ class RegisterService(ServiceBase):
             for t in usecases.list_type_dossiers(call.uow, call.caller)
         ]
         return ListTypeDossiersResponse(status=found(items), typeDossiers=items or None)
+
+    @operation(SubscribeRequest, SubscribeResponse, Kind.WRITE)
+    def Subscribe(call: Call, request: SubscribeRequest):  # noqa: N802, N805
+        """Receive a flow's daily files (DIMONA only with an admin's authorization)."""
+        created = notifications.subscribe(call.uow, call.caller, DomainFlow(request.flow))
+        return SubscribeResponse(status=status("OK", alreadySubscribed=str(not created).lower()))
+
+    @operation(UnsubscribeRequest, UnsubscribeResponse, Kind.WRITE)
+    def Unsubscribe(call: Call, request: UnsubscribeRequest):  # noqa: N802, N805
+        """Stop a flow's files from the next daily run on (files already made stay)."""
+        ended = notifications.unsubscribe(call.uow, call.caller, DomainFlow(request.flow))
+        return UnsubscribeResponse(status=status("OK", wasSubscribed=str(ended).lower()))
+
+    @operation(ListSubscriptionsRequest, ListSubscriptionsResponse, Kind.CONSULT)
+    def ListSubscriptions(call: Call, request: ListSubscriptionsRequest):  # noqa: N802, N805
+        """The caller's organisation's subscriptions, by flow."""
+        items = [
+            Subscription(flow=s.flow.value, since=s.since)
+            for s in notifications.list_subscriptions(call.uow, call.caller)
+        ]
+        return ListSubscriptionsResponse(status=found(items), subscriptions=items or None)
+
+    @operation(ListNotificationFilesRequest, ListNotificationFilesResponse, Kind.CONSULT)
+    def ListNotificationFiles(call: Call, request: ListNotificationFilesRequest):  # noqa: N802, N805
+        """The caller's organisation's daily files, by date then flow."""
+        items = [
+            _file(info)
+            for info in notifications.list_files(
+                call.uow, call.caller, request.fromDate, request.toDate
+            )
+        ]
+        return ListNotificationFilesResponse(status=found(items), files=items or None)
+
+    @operation(GetNotificationFileRequest, GetNotificationFileResponse, Kind.CONSULT)
+    def GetNotificationFile(call: Call, request: GetNotificationFileRequest):  # noqa: N802, N805
+        """One of the caller's organisation's files with its voucher (base64)."""
+        stored = notifications.get_file(call.uow, call.caller, request.fileId)
+        if stored is None:
+            return GetNotificationFileResponse(status=found(None))
+        return GetNotificationFileResponse(
+            status=found([stored]),
+            file=_file(stored.info),
+            content=[stored.content],
+            voucher=[stored.voucher],
+        )
+
+
+def _file(info) -> NotificationFile:  # type: ignore[no-untyped-def]
+    return NotificationFile(
+        fileId=info.file_name,
+        flow=info.flow.value,
+        date=info.file_date,
+        recordCount=info.record_count,
+        sequenceNumber=info.sequence_number,
+        cbeNumber=info.cbe_number,
+        sha256=info.sha256,
+    )
 
 
 def _refused(error: DomainError) -> Status:

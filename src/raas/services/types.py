@@ -39,6 +39,7 @@ Gender = simple("GenderType", Unicode(values=["MALE", "FEMALE", "UNKNOWN"]))
 Ticket = simple("TicketType", Unicode(max_len=36))
 Text = simple("TextType", Unicode(max_len=1000))
 Name = simple("NameType", Unicode(min_len=1, max_len=200))
+Flow = simple("FlowType", Unicode(values=["SSIN_REPLACEMENT", "IDENTIFICATION_DATA", "DIMONA"]))
 
 
 class Information(ComplexModel):
@@ -129,6 +130,7 @@ __all__ = [
     "Gender",
     "Text",
     "Name",
+    "Flow",
     "Information",
     "Status",
     "InformationCustomer",

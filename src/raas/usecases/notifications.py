@@ -21,8 +21,8 @@ from __future__ import annotations
 import hashlib
 import itertools
 import zlib
-from contextlib import closing
 from collections.abc import Callable, Iterator
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -155,7 +155,8 @@ def run_day(
         restored = _restore(uow, box, [f for key, f in stored.items() if key in _keys(targets)])
         to_build = [t for t in targets if (t.cbe_number, t.flow) not in stored]
         built = records = 0
-        with uow() as reader, closing(reader.notifications.records(day)) as stream:
+        subscribed = {(t.cbe_number, t.flow): t.since for t in to_build}
+        with uow() as reader, closing(reader.notifications.records(day, subscribed)) as stream:
             groups = _Groups(stream)
             for target in to_build:
                 key = (target.cbe_number, target.flow)

@@ -254,6 +254,21 @@ def test_events_before_a_subscription_are_not_delivered(soap, users, engine, tmp
     assert _ssins(_data(tmp_path, A, "IDENTIFICATION_DATA", DAY1)) == [P2]
 
 
+def test_a_subscription_made_after_a_days_run_starts_with_the_next_day(
+    soap, users, engine, tmp_path
+) -> None:
+    _subscribe(soap, users.client, "IDENTIFICATION_DATA")
+    run_day(_uow(engine), DAY1, tmp_path)
+    _subscribe(soap, users.other, "IDENTIFICATION_DATA")
+    _record(engine, _identification(P1, DAY1, A, B))  # late for DAY1: goes with DAY2
+    assert run_day(_uow(engine), DAY1, tmp_path).built == 0
+    assert not (tmp_path / B).exists()
+    run_day(_uow(engine), DAY2, tmp_path)
+    assert _ssins(_data(tmp_path, A, "IDENTIFICATION_DATA", DAY2)) == [P1]
+    late = _data(tmp_path, B, "IDENTIFICATION_DATA", DAY2)
+    assert (_ssins(late), _sequence(late)) == ([P1], 1)
+
+
 def test_revoking_an_authorization_stops_delivery(soap, users, engine, tmp_path) -> None:
     admin = soap("Admin", users.admin)
     admin.GrantFlowAuthorization(cbeNumber=A, flow="DIMONA")

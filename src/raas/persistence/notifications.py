@@ -238,10 +238,10 @@ class NotificationRepository:
     def latest_day(self) -> date | None:
         return self._conn.scalar(select(func.max(notification_days.c.day)))
 
-    def is_claimed(self, day: date) -> bool:
-        return (
-            self._conn.scalar(select(notification_days.c.day).where(notification_days.c.day == day))
-            is not None
+    def claimed_at(self, day: date) -> datetime | None:
+        """When the day's events were claimed; None when no run has claimed them yet."""
+        return self._conn.scalar(
+            select(notification_days.c.started_at).where(notification_days.c.day == day)
         )
 
     def claim(self, day: date) -> int:

@@ -148,7 +148,10 @@ def run_day(
             raise RunRefused("another notification run is in progress")
         claimed = _claim(uow, day)
         with uow() as tx:
-            targets = tx.notifications.deliverable()
+            # Subscriptions made after the claim start with the next day: a day run again, or
+            # finished after a kill, builds the files it would have built the first time.
+            claimed_at = tx.notifications.claimed_at(day)
+            targets = [t for t in tx.notifications.deliverable() if t.since <= claimed_at]
             stored = {(f.cbe_number, f.flow): f for f in tx.notifications.files_of_day(day)}
             last = tx.notifications.last_sequences()
         box.remove_leftovers()
@@ -177,7 +180,7 @@ def _keys(targets: list[Subscription]) -> set[tuple[str, Flow]]:
 
 def _claim(uow: UowFactory, day: date) -> int | None:
     with uow() as tx:
-        if tx.notifications.is_claimed(day):
+        if tx.notifications.claimed_at(day) is not None:
             return None
         latest = tx.notifications.latest_day()
         if latest is not None and latest > day:

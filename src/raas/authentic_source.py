@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from typing import Protocol
 
 from raas.models.persons import Person
-from raas.persistence.repositories import PersonRepository
+from raas.persistence.repositories import Lock, PersonRepository
 
 
 class AuthenticSource(Protocol):
@@ -24,16 +24,22 @@ class AuthenticSource(Protocol):
 
 
 class StubAuthenticSource:
-    """The stub: persons read from the `source_persons` table, in the caller's transaction."""
+    """The stub: persons read from the `source_persons` table, in the caller's transaction.
 
-    def __init__(self, persons: PersonRepository) -> None:
+    Writers that act on a person (its register lines, its links, its data) read with a `lock`:
+    a replacement locks the person FOR UPDATE, so it waits for the writers that read before it,
+    and the writers that read after it see the person replaced and follow the chain.
+    """
+
+    def __init__(self, persons: PersonRepository, lock: Lock | None = None) -> None:
         self._persons = persons
+        self._lock = lock
 
     def person(self, ssin: str) -> Person | None:
-        return self._persons.get(ssin)
+        return self._persons.get(ssin, lock=self._lock)
 
     def persons(self, ssins: Iterable[str]) -> dict[str, Person]:
-        return self._persons.get_many(ssins)
+        return self._persons.get_many(ssins, lock=self._lock)
 
     def add(self, person: Person) -> bool:
         """Register a new person (its surname gets phonetic keys); False when the ssin is taken."""

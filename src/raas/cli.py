@@ -6,12 +6,16 @@ import argparse
 import os
 import secrets
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from datetime import date
 from functools import partial
 from pathlib import Path
+from typing import TypeVar
 
 from raas import logs
 from raas.config import Settings
+
+T = TypeVar("T")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -75,6 +79,40 @@ def _parser() -> argparse.ArgumentParser:
     seed.add_argument("--persons", type=int, required=True)
     seed.add_argument("--seed", type=int, default=0)
     seed.set_defaults(run=_source_seed)
+    replace = source.add_parser("replace", help="the authentic source replaces ssin OLD by NEW")
+    replace.add_argument("old", metavar="OLD")
+    replace.add_argument("new", metavar="NEW")
+    replace.set_defaults(run=_source_replace)
+    update = source.add_parser("update", help="the authentic source changes a person's data")
+    update.add_argument("ssin", metavar="SSIN")
+    update.add_argument("--last-name")
+    update.add_argument("--first-name")
+    update.add_argument("--birth-date", help="YYYY-MM-DD, YYYY-MM-00 or YYYY-00-00")
+    update.add_argument("--gender", choices=["MALE", "FEMALE", "UNKNOWN"])
+    update.add_argument("--nationality")
+    update.add_argument("--decease-date", type=_date, help="YYYY-MM-DD")
+    update.set_defaults(run=_source_update)
+    dimona = source.add_parser("dimona", help="a Dimona declaration for SSIN arrives")
+    dimona.add_argument("ssin", metavar="SSIN")
+    dimona.add_argument("--employer", required=True, metavar="CBE", help="KBO/CBE number")
+    dimona.add_argument("--date", type=_date, metavar="D", help="YYYY-MM-DD (default: today)")
+    dimona.set_defaults(run=_source_dimona)
+
+    notifications = groups.add_parser(
+        "notifications", help="the daily notification files"
+    ).add_subparsers(required=True)
+    run = notifications.add_parser(
+        "run", help="build a day's files (XML + voucher) for every subscription, exactly once"
+    )
+    run.add_argument(
+        "--date", type=date.fromisoformat, help="the day, YYYY-MM-DD (default: today in Brussels)"
+    )
+    run.add_argument(
+        "--outbox",
+        type=Path,
+        help="the folder to deliver to (default: $RAAS_OUTBOX or .raas/outbox)",
+    )
+    run.set_defaults(run=_notifications_run)
 
     demo = groups.add_parser("demo", help="load demo data and print fresh demo credentials")
     demo.add_argument("--persons", type=int, default=300)
@@ -200,6 +238,83 @@ def _source_seed(args: argparse.Namespace) -> None:
     print(f"{inserted} persons added (seed {args.seed}, {args.persons - inserted} already there)")
 
 
+def _source_replace(args: argparse.Namespace) -> None:
+    from raas.usecases import source
+
+    done = _refusing(lambda: source.replace(_uow(), args.old, args.new))
+    if not done.done:
+        print(f"{done.old} is already replaced by {done.new}: nothing changed")
+        return
+    print(
+        f"{done.old} replaced by {done.new}"
+        + (f" (active end {done.active})" if done.active != done.new else "")
+        + (f", created as a copy of {done.old}" if done.created else "")
+        + f": {done.lines} register lines and {done.links} links moved to {done.active}"
+        + (
+            f", {done.deleted_links} links deleted ({done.active} already had their keys)"
+            if done.deleted_links
+            else ""
+        )
+        + f"; SSIN_REPLACEMENT event for {len(done.recipients)} organisations"
+    )
+
+
+def _source_update(args: argparse.Namespace) -> None:
+    from raas.usecases import source
+
+    changes = {
+        "lastName": args.last_name,
+        "firstName": args.first_name,
+        "birthDate": args.birth_date,
+        "gender": args.gender,
+        "nationality": args.nationality,
+        "deceaseDate": args.decease_date,
+    }
+    done = _refusing(lambda: source.update(_uow(), args.ssin, changes))
+    person = done.resolved.active + (f" (replacing {args.ssin})" if done.resolved.replaced else "")
+    if not done.changed:
+        given = any(value is not None for value in changes.values())
+        print(f"{person}: nothing changed{'' if given else ' (no field given)'}, no event")
+        return
+    print(
+        f"{person}: {', '.join(done.changed)} changed; "
+        f"IDENTIFICATION_DATA event for {len(done.recipients)} organisations"
+    )
+
+
+def _source_dimona(args: argparse.Namespace) -> None:
+    from raas.usecases import source
+
+    done = _refusing(lambda: source.dimona(_uow(), args.ssin, args.employer, args.date))
+    person = done.resolved.active + (f" (replacing {args.ssin})" if done.resolved.replaced else "")
+    print(
+        f"DIMONA of {done.on} for {person}, employer {done.employer}: "
+        f"event for {len(done.recipients)} organisations"
+    )
+
+
+def _refusing(work: Callable[[], T]) -> T:
+    """Run a change of the source; a refusal becomes a CommandError naming what was wrong."""
+    from raas.models.errors import DomainError
+    from raas.persistence.uow import TransientConflict
+
+    try:
+        return work()
+    except DomainError as error:
+        message = str(error)
+        details = [f"{k}={v}" for k, v in error.information.items() if v not in message]
+        raise CommandError(message + (f" ({', '.join(details)})" if details else "")) from error
+    except TransientConflict as error:
+        raise CommandError("concurrent changes kept conflicting; run it again") from error
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
 def _progress(label: str):  # type: ignore[no-untyped-def]
     def report(done: int, total: int) -> None:
         if sys.stderr.isatty() or done == total:
@@ -212,6 +327,33 @@ def _progress(label: str):  # type: ignore[no-untyped-def]
             )
 
     return report
+
+
+# -- notifications -------------------------------------------------------------------------------
+
+
+def _notifications_run(args: argparse.Namespace) -> None:
+    from raas.clock import today
+    from raas.models.errors import DomainError
+    from raas.usecases import notifications
+
+    day = args.date or today()
+    outbox = args.outbox or Settings.from_env().outbox_dir
+    try:
+        report = notifications.run_day(
+            _uow(), day, outbox, progress=_progress(f"notifications {day}")
+        )
+    except (DomainError, notifications.RunRefused) as error:
+        raise CommandError(str(error)) from error
+    claimed = (
+        f"{report.claimed} events claimed"
+        if report.claimed is not None
+        else "events claimed by an earlier run"
+    )
+    print(
+        f"notifications {day}: {claimed}; {report.built} files built ({report.records} records), "
+        f"{report.kept} already made ({report.restored} restored in the outbox); in {outbox}"
+    )
 
 
 # -- demo data and documents -----------------------------------------------------------------

@@ -14,7 +14,8 @@ import pytest
 from sqlalchemy import Engine, text
 from stdnum.be import bis
 
-from raas import sourcefeed
+from raas import sourcefeed, usecases
+from raas.clock import today
 from raas.models.persons import Gender, IncompleteDate, Person
 from raas.models.phonetic import normalise
 from raas.models.ssin import Register, make_ssin
@@ -23,6 +24,7 @@ from raas.persistence.events import Event
 from raas.persistence.source_persons import copy_persons
 from raas.persistence.uow import UnitOfWork
 from tests.conftest import ROOT
+from tests.contract.conftest import CLIENT_CBE, OTHER_CBE
 
 NAMES = ROOT / "tests" / "data" / "belgian_names.csv"
 
@@ -380,10 +382,17 @@ def test_concurrent_registrations_never_share_a_number(soap, users, engine) -> N
 
 def _events(engine: Engine) -> list[Event]:
     with UnitOfWork(engine) as tx:
-        return tx.events.on(date.today(), ["IDENTIFICATION_DATA"])
+        return tx.events.on(today(), ["IDENTIFICATION_DATA"])
 
 
 def test_update_person_changes_the_source_and_records_an_event(soap, users, few, engine) -> None:
+    # the event goes to the organisations holding the person today: the client, not the other
+    usecases.define_type_dossier(partial(UnitOfWork, engine), CLIENT_CBE, "902", "902")
+    usecases.define_type_dossier(partial(UnitOfWork, engine), OTHER_CBE, "902", "902")
+    today_only = {"beginDate": today(), "endDate": today()}
+    soap("Register", users.client).Inscribe(ssin=BIS_MAN, typeDossier="902", period=today_only)
+    yesterday = {"beginDate": date(2020, 1, 1), "endDate": today() - timedelta(days=1)}
+    soap("Register", users.other).Inscribe(ssin=BIS_MAN, typeDossier="902", period=yesterday)
     identification = soap("Identification", users.client)
     answer = identification.UpdatePerson(
         ssin=BIS_MAN, lastName="Meulemans", deceaseDate=date(2020, 5, 1)
@@ -399,11 +408,12 @@ def test_update_person_changes_the_source_and_records_an_event(soap, users, few,
         Event(
             kind="IDENTIFICATION_DATA",
             ssin=BIS_MAN,
-            event_date=date.today(),
+            event_date=today(),
             payload={
                 "lastName": {"old": "Müller", "new": "Meulemans"},
                 "deceaseDate": {"old": None, "new": "2020-05-01"},
             },
+            recipients=(CLIENT_CBE,),
         )
     ]
     # the same data again change nothing and record nothing
@@ -422,6 +432,7 @@ def test_update_person_follows_a_replaced_bis_number(soap, users, few, engine) -
         "birthDate": {"old": "1979-11-02", "new": "1979-11-00"},
         "gender": {"old": "MALE", "new": "UNKNOWN"},
     }
+    assert (event.ssin, event.recipients) == (BIS_MAN, ())  # no organisation holds the person
 
 
 @pytest.mark.parametrize(

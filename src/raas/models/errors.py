@@ -17,6 +17,11 @@ class InvalidData(DomainError):
     """The request holds a value the rules do not accept (MSG00008)."""
 
 
+class InvalidReplacement(InvalidData):
+    """The authentic source cannot replace this ssin by that one (itself, a cycle, a canceled
+    or already replaced ssin)."""
+
+
 class InvalidSsin(DomainError):
     """The ssin's structure, date part or check digits are wrong (MSG00011)."""
 

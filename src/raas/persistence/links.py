@@ -32,6 +32,7 @@ from sqlalchemy import (
     any_,
     bindparam,
     func,
+    literal,
     or_,
     select,
     update,
@@ -132,6 +133,9 @@ deleted_links = Table(
     Column("ticket_cbss", Uuid, nullable=False),
     Column("report_id", BigInteger),
 )
+
+# Who `deleted_links` names when a replacement deleted a link.
+AUTHENTIC_SOURCE = "authentic-source"
 
 _CONFLICTS = {"uq_links_country_key_type_foreign_key_ssin", "ex_links_key_validity"}
 
@@ -332,6 +336,51 @@ class LinkRepository:
             )
         )
         return _link(row)
+
+    def move(self, old: str, new: str, ticket: UUID) -> tuple[int, int]:
+        """Move every link of `old` to `new`: (moved, deleted).
+
+        A link of `old` whose key `new` already holds cannot move (one key once per ssin; their
+        validities do not overlap, the exclusion constraint sees to that): it is deleted, kept
+        in `deleted_links` as deleted by the authentic source for the link's own organisation.
+        """
+        twin = links.alias("twin")
+        duplicate = (
+            select(twin.c.id)
+            .where(
+                twin.c.ssin == new,
+                twin.c.country == links.c.country,
+                twin.c.key_type == links.c.key_type,
+                twin.c.foreign_key == links.c.foreign_key,
+            )
+            .exists()
+        )
+        gone = links.delete().where(links.c.ssin == old, duplicate).returning(links).cte("gone")
+        kept = [
+            "ssin",
+            "country",
+            "key_type",
+            "foreign_key",
+            "validity",
+            "cbe_number",
+            "created_at",
+        ]
+        columns = ["link_id", *kept, "deleted_by", "deleted_by_cbe_number", "ticket_cbss"]
+        rows = select(
+            gone.c.id,
+            *(gone.c[name] for name in kept),
+            literal(AUTHENTIC_SOURCE),
+            gone.c.cbe_number,
+            literal(ticket, Uuid),
+        )
+        # Counted by RETURNING: psycopg reports -1, not 0, for this statement when it adds none.
+        deleted = self._conn.execute(
+            deleted_links.insert().from_select(columns, rows).returning(deleted_links.c.link_id)
+        ).all()
+        moved = self._conn.execute(
+            update(links).where(links.c.ssin == old).values(ssin=new, updated_at=func.now())
+        ).rowcount
+        return moved, len(deleted)
 
     # -- reports -------------------------------------------------------------------------------
 

@@ -67,6 +67,19 @@ _ADD = text(
     """
 ).columns(ssin=Text, type_dossier=Text, periods=DATEMULTIRANGE)
 
+# Every organisation's lines of one ssin onto another, merged with the lines it already has.
+_MOVE = text(
+    """
+    INSERT INTO register_lines AS r (cbe_number, ssin, type_dossier, periods)
+    SELECT cbe_number, :new, type_dossier, periods
+    FROM register_lines
+    WHERE ssin = :old
+    ORDER BY cbe_number, type_dossier
+    ON CONFLICT (cbe_number, ssin, type_dossier)
+    DO UPDATE SET periods = r.periods + excluded.periods, updated_at = now()
+    """
+)
+
 Key = tuple[str, str]  # (ssin, type_dossier) within one organisation
 
 
@@ -139,6 +152,23 @@ class RegisterRepository:
             )
         else:
             self._conn.execute(delete(register_lines).where(where))
+
+    def move(self, old: str, new: str) -> int:
+        """Move every organisation's lines of `old` to `new`, merged per (organisation,
+        typeDossier) with the lines `new` has; how many rows of `old` moved.
+
+        The caller holds both persons locked (FOR UPDATE), so no writer adds a line meanwhile.
+        """
+        moved = self._conn.execute(
+            select(register_lines.c.cbe_number)
+            .where(register_lines.c.ssin == old)
+            .order_by(register_lines.c.cbe_number, register_lines.c.type_dossier)
+            .with_for_update()
+        ).all()
+        if moved:
+            self._conn.execute(_MOVE, {"old": old, "new": new})
+            self._conn.execute(delete(register_lines).where(register_lines.c.ssin == old))
+        return len(moved)
 
     def holders(self, ssins: Iterable[str], on: date) -> set[str]:
         """The organisations with a line of one of these ssins on that day (any typeDossier)."""

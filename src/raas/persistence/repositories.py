@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal
 from uuid import UUID
 
-from sqlalchemy import Connection, Row, any_, func, literal_column, or_, select
+from sqlalchemy import Connection, Row, Select, any_, func, literal_column, or_, select
 from sqlalchemy.dialects.postgresql import insert
 
 from raas.models.persons import Gender, IncompleteDate, Person, PersonStatus
@@ -23,6 +23,9 @@ from raas.persistence.tables import (
     type_dossiers,
     users,
 )
+
+# How a read locks the person rows it returns, until the transaction ends (see `_locked`).
+Lock = Literal["share", "update"]
 
 
 @dataclass(frozen=True)
@@ -111,20 +114,22 @@ class PersonRepository:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
-    def get(self, ssin: str, *, for_update: bool = False) -> Person | None:
-        """The person, locked until the transaction ends when `for_update`."""
+    def get(self, ssin: str, *, lock: Lock | None = None) -> Person | None:
+        """The person; with `lock`, its row is locked until the transaction ends."""
         query = select(source_persons).where(source_persons.c.ssin == ssin)
-        row = self._conn.execute(query.with_for_update() if for_update else query).first()
+        row = self._conn.execute(_locked(query, lock)).first()
         return None if row is None else _person(row)
 
-    def get_many(self, ssins: Iterable[str]) -> dict[str, Person]:
-        """The persons known under these ssins, by ssin (one query, none for no ssins)."""
-        wanted = list(set(ssins))
+    def get_many(self, ssins: Iterable[str], *, lock: Lock | None = None) -> dict[str, Person]:
+        """The persons known under these ssins, by ssin (one query, none for no ssins).
+
+        With `lock`, the rows are locked in ssin order, so two lockers never wait in a cycle.
+        """
+        wanted = sorted(set(ssins))
         if not wanted:
             return {}
-        rows = self._conn.execute(
-            select(source_persons).where(source_persons.c.ssin == any_(wanted))
-        )
+        query = select(source_persons).where(source_persons.c.ssin == any_(wanted))
+        rows = self._conn.execute(_locked(query.order_by(source_persons.c.ssin), lock))
         return {row.ssin: _person(row) for row in rows}
 
     def count(self) -> int:
@@ -190,6 +195,18 @@ class PersonRepository:
                 .limit(limit)
             )
         )
+
+
+def _locked(query: Select[Any], lock: Lock | None) -> Select[Any]:
+    """The query as is, FOR SHARE or FOR UPDATE.
+
+    "share" is for the writers of a person's lines and links: a replacement (FOR UPDATE) waits
+    for them, or they wait for it and then see the person replaced. "update" is for the writers
+    of the person rows themselves (a replacement, a change of identification data).
+    """
+    if lock is None:
+        return query
+    return query.with_for_update(read=lock == "share")
 
 
 def _values(person: Person) -> dict[str, Any]:

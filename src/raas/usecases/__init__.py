@@ -6,6 +6,7 @@ Each use case opens its own unit of work and commits it; services never touch tr
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TypeVar
 
 from raas.authentic_source import StubAuthenticSource
 from raas.models.errors import AuthenticationFailed, InvalidData, UnknownSsin
@@ -14,10 +15,22 @@ from raas.models.type_dossiers import TypeDossier, is_valid_code
 from raas.models.users import Role, User, check_username, normalise_cbe_number
 from raas.passwords import VerificationCache, hash_password
 from raas.persistence.repositories import AuditEntry
-from raas.persistence.uow import UnitOfWork
+from raas.persistence.uow import TransientConflict, UnitOfWork
 from raas.usecases.ssins import check_structure
 
 UowFactory = Callable[[], UnitOfWork]
+T = TypeVar("T")
+ATTEMPTS = 5
+
+
+def retrying(work: Callable[[], T]) -> T:
+    """Run a transaction again when it lost a race (deadlock or serialization failure)."""
+    for _ in range(ATTEMPTS - 1):
+        try:
+            return work()
+        except TransientConflict:
+            continue
+    return work()
 
 
 def authenticate(uow: UowFactory, cache: VerificationCache, username: str, password: str) -> User:

@@ -1,8 +1,9 @@
-"""Identification use cases: phonetic search, BIS registration and update of BIS persons."""
+"""Identification use cases: phonetic search, BIS registration, changes of identification data."""
 
 from __future__ import annotations
 
 import dataclasses
+from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
@@ -21,11 +22,13 @@ from raas.models.phonetic import (
 from raas.models.ssin import Register, bis_numbers, register_of
 from raas.persistence.events import Event
 from raas.persistence.uow import UnitOfWork
-from raas.usecases import UowFactory, search_person_by_ssin
+from raas.usecases import UowFactory, retrying, search_person_by_ssin
 from raas.usecases.ssins import ResolvedSsin, check_structure, resolve
 
 __all__ = [
     "CHANGEABLE",
+    "PersonChange",
+    "change_person",
     "register_person",
     "search_person_by_ssin",
     "search_phonetically",
@@ -108,7 +111,7 @@ def _duplicates(tx: UnitOfWork, query: PhoneticQuery) -> list[Match]:
     return possible_duplicates(query, _candidates(tx, query))[:MAX_DUPLICATES]
 
 
-# The fields UpdatePerson may change, by their wire names.
+# The fields UpdatePerson and `raas source update` may change, by their wire names.
 CHANGEABLE = {
     "lastName": "last_name",
     "firstName": "first_name",
@@ -117,6 +120,17 @@ CHANGEABLE = {
     "nationality": "nationality",
     "deceaseDate": "decease_date",
 }
+
+
+@dataclass(frozen=True)
+class PersonChange:
+    """A change of identification data: the person after it, whom it was asked for, what changed
+    (wire name: old and new value; empty when nothing did) and the organisations notified."""
+
+    person: Person
+    resolved: ResolvedSsin
+    changed: dict[str, dict[str, Any]]
+    recipients: tuple[str, ...] = ()
 
 
 def update_person(
@@ -129,36 +143,66 @@ def update_person(
     check_structure(ssin)
     if register_of(ssin) is not Register.BIS:
         raise NotBisSsin("only BIS numbers can be updated here", ssin=ssin)
+    change = change_person(uow, ssin, changes, bis_only=True)
+    return change.person, change.resolved
+
+
+def change_person(
+    uow: UowFactory, ssin: str, changes: dict[str, Any], *, bis_only: bool = False
+) -> PersonChange:
+    """Change a person's data (wire names in `changes`, None = not given) in the source.
+
+    A replaced ssin is followed to its active end. When something changed, an
+    IDENTIFICATION_DATA event for the organisations holding the person today is recorded in
+    the same transaction; otherwise nothing is written.
+    """
+    check_structure(ssin)
     values = _checked_changes(changes)
+    return retrying(lambda: _change_person(uow, ssin, values, bis_only))
+
+
+def _change_person(
+    uow: UowFactory, ssin: str, values: dict[str, Any], bis_only: bool
+) -> PersonChange:
     with uow() as tx:
-        source = StubAuthenticSource(tx.persons)
+        # Read under row locks: a concurrent change is not overwritten from a stale read, and a
+        # concurrent replacement waits (or came first and is followed).
+        source = StubAuthenticSource(tx.persons, lock="update")
         resolved = resolve(source, ssin)
-        # Read again under a row lock: a concurrent update is not overwritten from a stale read.
-        person = tx.persons.get(resolved.active, for_update=True) or resolved.person
-        if person.register is not Register.BIS:
+        person = resolved.person
+        if bis_only and person.register is not Register.BIS:
             raise NotBisSsin("the ssin was replaced by a national-register number", ssin=ssin)
         updated = dataclasses.replace(person, **values)
         if updated.decease_date and updated.decease_date < updated.birth_date.first_day:
             raise InvalidData(
                 "the decease date is before the birth date", deceaseDate=str(updated.decease_date)
             )
-        changed = {
-            wire: {"old": _plain(getattr(person, name)), "new": _plain(getattr(updated, name))}
-            for wire, name in CHANGEABLE.items()
-            if getattr(person, name) != getattr(updated, name)
-        }
-        if changed:
-            source.update(updated)
-            tx.events.record(
-                Event(
-                    kind="IDENTIFICATION_DATA",
-                    ssin=updated.ssin,
-                    event_date=today(),
-                    payload=changed,
-                )
+        changed = _changed(person, updated)
+        if not changed:
+            return PersonChange(updated, resolved, {})
+        day = today()
+        recipients = tuple(sorted(tx.register.holders([updated.ssin], day)))
+        source.update(updated)
+        tx.events.record(
+            Event(
+                kind="IDENTIFICATION_DATA",
+                ssin=updated.ssin,
+                event_date=day,
+                payload=changed,
+                recipients=recipients,
             )
-            tx.commit()
-    return updated, resolved
+        )
+        tx.commit()
+    return PersonChange(updated, resolved, changed, recipients)
+
+
+def _changed(before: Person, after: Person) -> dict[str, dict[str, Any]]:
+    """The fields that differ, by wire name, with their old and new values as events keep them."""
+    return {
+        wire: {"old": _plain(getattr(before, name)), "new": _plain(getattr(after, name))}
+        for wire, name in CHANGEABLE.items()
+        if getattr(before, name) != getattr(after, name)
+    }
 
 
 def _checked_changes(changes: dict[str, Any]) -> dict[str, Any]:

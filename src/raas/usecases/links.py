@@ -68,7 +68,8 @@ def create_link(
     _check_country(country)
     with uow() as tx:
         _check_key_type(tx, key_type)
-        resolved = resolve(StubAuthenticSource(tx.persons), ssin)
+        # FOR SHARE: a replacement moving this person's links waits for us, or we follow it.
+        resolved = resolve(StubAuthenticSource(tx.persons, lock="share"), ssin)
         key = _checked_key(tx, foreign_key, country, key_type)
         link = tx.links.add(
             resolved.active, country, key_type, key, foreign_key, validity, caller.cbe_number
@@ -93,6 +94,8 @@ def update_link(
         if not caller.is_admin and link.cbe_number != caller.cbe_number:
             raise LinkOwnedElsewhere("the link was created by another organisation")
         resolved = None
+        # No person lock: the link's row lock above already orders this update and a
+        # replacement moving the link; a person lock taken after it could only deadlock.
         if ssin is not None and ssin != link.ssin:
             resolved = resolve(StubAuthenticSource(tx.persons), ssin)
             if resolved.active != link.ssin:

@@ -28,7 +28,7 @@ from datetime import date
 from pathlib import Path
 
 from raas.clock import today
-from raas.models.errors import DomainError, FlowNotAuthorized, InvalidData
+from raas.models.errors import FlowNotAuthorized, InvalidData
 from raas.models.flows import NEEDS_AUTHORIZATION, Flow
 from raas.models.notification_files import FileHeader, Record, voucher, write_data_file
 from raas.models.users import User, normalise_cbe_number
@@ -39,7 +39,7 @@ from raas.usecases import UowFactory
 Progress = Callable[[int, int], None]
 
 
-class RunRefused(DomainError):
+class RunRefused(Exception):
     """The daily run cannot run now (another run holds the lock, or the day is out of order)."""
 
 
@@ -184,10 +184,7 @@ def _claim(uow: UowFactory, day: date) -> int | None:
             return None
         latest = tx.notifications.latest_day()
         if latest is not None and latest > day:
-            raise RunRefused(
-                f"the run of {latest} was made already: days are run in order",
-                date=day.isoformat(),
-            )
+            raise RunRefused(f"the run of {latest} was made already: days are run in order")
         claimed = tx.notifications.claim(day)
         tx.commit()
     return claimed
@@ -256,7 +253,7 @@ def _build(uow: UowFactory, box: Outbox, header: FileHeader, records: Iterator[R
                 sha256,
             )
             if not tx.notifications.add_file(info, deflated, proof):
-                raise RunRefused("the file was committed by another run", file=header.file_name)
+                raise RunRefused(f"{header.file_name} was committed by another run")
             tx.commit()
     except BaseException:
         data.close()

@@ -8,10 +8,9 @@ authentic source, the person data), so a refused request has touched nothing.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TypeVar
 
 from raas.authentic_source import StubAuthenticSource
 from raas.clock import today
@@ -20,12 +19,9 @@ from raas.models.inscriptions import Inscription, PersonData, mismatches
 from raas.models.periods import Period, merge, overlapping, subtract
 from raas.models.users import User
 from raas.persistence.events import Event
-from raas.persistence.uow import TransientConflict, UnitOfWork
-from raas.usecases import UowFactory
+from raas.persistence.uow import UnitOfWork
+from raas.usecases import UowFactory, retrying
 from raas.usecases.ssins import ResolvedSsin, check_structure, resolve, resolve_many
-
-T = TypeVar("T")
-ATTEMPTS = 5
 
 
 @dataclass(frozen=True)
@@ -58,7 +54,7 @@ def inscribe(uow: UowFactory, caller: User, item: InscribeItem) -> Outcome:
 
 def inscribe_batch(uow: UowFactory, caller: User, items: Sequence[InscribeItem]) -> list[Outcome]:
     """Each item as its own Inscribe, in order, in one transaction and a few statements."""
-    return _retrying(lambda: _inscribe_batch(uow, caller, items))
+    return retrying(lambda: _inscribe_batch(uow, caller, items))
 
 
 def remove(
@@ -69,7 +65,7 @@ def remove(
     cut: tuple[date, date | None] | None,
 ) -> Outcome:
     """Delete every line of an ssin + typeDossier, or cut a period out of them."""
-    return _retrying(lambda: _remove(uow, caller, ssin, type_dossier, cut))
+    return retrying(lambda: _remove(uow, caller, ssin, type_dossier, cut))
 
 
 def consult(
@@ -105,7 +101,9 @@ def _inscribe_batch(uow: UowFactory, caller: User, items: Sequence[InscribeItem]
                 periods[index] = period
             except DomainError as error:
                 outcomes[index] = Outcome(error=error)
-        source = StubAuthenticSource(tx.persons)
+        # Writers lock the persons they act on FOR SHARE (see StubAuthenticSource): one query
+        # for the whole batch, in ssin order, and one per further step of a replacement chain.
+        source = StubAuthenticSource(tx.persons, lock="share")
         resolved = resolve_many(source, (items[i].ssin for i in periods))
         accepted: list[tuple[int, ResolvedSsin]] = []
         for index in list(periods):
@@ -154,7 +152,7 @@ def _remove(
     period = Period.of(*cut) if cut else None
     with uow() as tx:
         _check_type_dossier(type_dossier, _codes(tx, caller))
-        resolved = resolve(StubAuthenticSource(tx.persons), ssin)
+        resolved = resolve(StubAuthenticSource(tx.persons, lock="share"), ssin)
         key = (resolved.active, type_dossier)
         held = tx.register.lock(caller.cbe_number, [key]).get(key, [])
         if not held or (period is not None and not overlapping(held, period)):
@@ -210,13 +208,3 @@ def _event(
     if resolved.replaced:
         payload["requestedSsin"] = resolved.requested
     return Event(kind, resolved.active, today(), caller.cbe_number, payload)
-
-
-def _retrying(work: Callable[[], T]) -> T:
-    """Run a transaction again when it lost a race (deadlock or serialization failure)."""
-    for _ in range(ATTEMPTS - 1):
-        try:
-            return work()
-        except TransientConflict:
-            continue
-    return work()

@@ -1,0 +1,204 @@
+"""The authentic source's changes: replacements, identification data, Dimona declarations.
+
+These arrive from the registers (`raas source …`), not from a client, so they act on every
+organisation's data. Each records its event in the outbox in the same transaction, addressed to
+the organisations that hold the person in their register on the event's date.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+from uuid import uuid4
+
+from raas.authentic_source import StubAuthenticSource
+from raas.clock import today
+from raas.models.errors import CanceledSsin, InvalidData, InvalidReplacement, UnknownSsin
+from raas.models.persons import Person, PersonStatus
+from raas.models.ssin import register_of
+from raas.models.users import normalise_cbe_number
+from raas.persistence.events import Event
+from raas.persistence.uow import TransientConflict, UnitOfWork
+from raas.usecases import UowFactory, retrying
+from raas.usecases.identification import PersonChange, change_person
+from raas.usecases.ssins import ResolvedSsin, check_structure, resolve
+
+
+@dataclass(frozen=True)
+class Replacement:
+    """What a replacement did: where `old`'s lines and links went (`active`, the end of `new`'s
+    chain), whether `new` was created, how many rows moved, and who is notified."""
+
+    old: str
+    new: str
+    active: str
+    done: bool = True  # False: `old` was already replaced by `new`, nothing changed
+    created: bool = False
+    lines: int = 0
+    links: int = 0
+    deleted_links: int = 0
+    recipients: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Dimona:
+    """A recorded Dimona declaration: for whom (as declared and active) and who is told."""
+
+    resolved: ResolvedSsin
+    employer: str
+    on: date
+    recipients: tuple[str, ...]
+
+
+# -- domain checks -----------------------------------------------------------------------------
+
+
+def check_replacement(old: str, new: str) -> None:
+    """InvalidSsin for a malformed ssin; InvalidReplacement when an ssin would replace itself."""
+    check_structure(old)
+    check_structure(new)
+    if old == new:
+        raise InvalidReplacement(f"{old} cannot replace itself", ssin=old)
+
+
+def replaceable(person: Person | None, old: str, new: str) -> Person | None:
+    """`old`'s person when `new` may replace it; None when `new` already does (nothing to do)."""
+    if person is None:
+        raise UnknownSsin(f"{old} does not exist in the authentic source", ssin=old)
+    if person.status is PersonStatus.CANCELED:
+        raise CanceledSsin(f"{old} is canceled: it cannot be replaced", ssin=old)
+    if person.status is PersonStatus.REPLACED:
+        if person.replaced_by == new:
+            return None
+        raise InvalidReplacement(
+            f"{old} is already replaced by {person.replaced_by}",
+            ssin=old,
+            replacedBy=str(person.replaced_by),
+        )
+    return person
+
+
+def check_successor(old: str, new: str, person: Person) -> None:
+    """CanceledSsin when `new` (the person the source knows under it) is canceled."""
+    if person.status is PersonStatus.CANCELED:
+        raise CanceledSsin(f"{new} is canceled: it cannot replace {old}", ssin=new)
+
+
+def check_no_cycle(old: str, new: str, end: ResolvedSsin) -> None:
+    """InvalidReplacement when `new`'s replacement chain leads back to `old`."""
+    if end.active == old:
+        raise InvalidReplacement(
+            f"{new} is itself replaced by {old}: replacing {old} by {new} would make a cycle",
+            ssin=old,
+            replacedBy=new,
+        )
+
+
+def copy_for(person: Person, ssin: str) -> Person:
+    """A new active person under `ssin` with `person`'s data (register by the ssin's number)."""
+    return dataclasses.replace(
+        person, ssin=ssin, register=register_of(ssin), status=PersonStatus.ACTIVE, replaced_by=None
+    )
+
+
+def check_employer(cbe_number: str) -> str:
+    """The employer's 10-digit KBO/CBE number; InvalidData when it is not valid."""
+    try:
+        return normalise_cbe_number(cbe_number)
+    except ValueError as error:
+        raise InvalidData(str(error), employer=cbe_number) from error
+
+
+# -- use cases ---------------------------------------------------------------------------------
+
+
+def replace(uow: UowFactory, old: str, new: str) -> Replacement:
+    """The source replaces `old` by `new`; refusals raise and change nothing.
+
+    In one transaction `old` becomes REPLACED by `new`, every organisation's lines and every
+    link of `old` move to the active end of `new`'s chain (merged with those it has), and a
+    SSIN_REPLACEMENT event goes to the organisations holding either of them today. A `new`
+    the source does not know yet is created with `old`'s data.
+    """
+    check_replacement(old, new)
+    return retrying(lambda: _replace(uow, old, new))
+
+
+def update(uow: UowFactory, ssin: str, changes: dict[str, Any]) -> PersonChange:
+    """The source changes a person's data (RR or BIS; wire names, None = not given)."""
+    return change_person(uow, ssin, changes)
+
+
+def dimona(uow: UowFactory, ssin: str, employer: str, on: date | None = None) -> Dimona:
+    """Record a Dimona declaration (dated `on`, default today) for the organisations holding
+    the person behind `ssin` that day."""
+    check_structure(ssin)
+    employer = check_employer(employer)
+    return retrying(lambda: _dimona(uow, ssin, employer, on or today()))
+
+
+def _replace(uow: UowFactory, old: str, new: str) -> Replacement:
+    with uow() as tx:
+        source = StubAuthenticSource(tx.persons)
+        person = replaceable(source.person(old), old, new)
+        if person is None:
+            return Replacement(old, new, new, done=False)
+        successor = source.person(new)
+        if successor is not None:
+            check_successor(old, new, successor)
+            end = resolve(source, new)
+            check_no_cycle(old, new, end)
+            successor = end.person
+        active = successor.ssin if successor is not None else new
+        # Lock both persons (in ssin order), then check that they are what was checked above:
+        # a writer that read them before now has committed, one that reads them later waits.
+        locked = tx.persons.get_many([old, active], lock="update")
+        if locked.get(old) != person or locked.get(active) != successor:
+            raise TransientConflict("the persons changed while the replacement checked them")
+        created = successor is None
+        if created and not source.add(copy_for(person, new)):
+            raise TransientConflict(f"{new} was created meanwhile")
+        return _move(tx, person, new, active, created)
+
+
+def _move(tx: UnitOfWork, person: Person, new: str, active: str, created: bool) -> Replacement:
+    old = person.ssin
+    day = today()
+    recipients = tuple(sorted(tx.register.holders([old, active], day)))
+    lines = tx.register.move(old, active)
+    moved, deleted = tx.links.move(old, active, uuid4())
+    tx.persons.update(dataclasses.replace(person, status=PersonStatus.REPLACED, replaced_by=new))
+    tx.events.record(
+        Event(
+            kind="SSIN_REPLACEMENT",
+            ssin=old,
+            event_date=day,
+            payload={"oldSsin": old, "newSsin": new, "activeSsin": active},
+            recipients=recipients,
+        )
+    )
+    tx.commit()
+    return Replacement(old, new, active, True, created, lines, moved, deleted, recipients)
+
+
+def _dimona(uow: UowFactory, ssin: str, employer: str, day: date) -> Dimona:
+    with uow() as tx:
+        # FOR SHARE: a replacement of the person waits for us, or came first and is followed.
+        resolved = resolve(StubAuthenticSource(tx.persons, lock="share"), ssin)
+        payload = {"employer": employer, "dimonaDate": day.isoformat()}
+        if resolved.replaced:
+            payload["requestedSsin"] = ssin
+        recipients = tuple(sorted(tx.register.holders([resolved.active], day)))
+        tx.events.record(
+            Event(
+                kind="DIMONA",
+                ssin=resolved.active,
+                event_date=day,
+                payload=payload,
+                recipients=recipients,
+            )
+        )
+        tx.commit()
+    return Dimona(resolved, employer, day, recipients)

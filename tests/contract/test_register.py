@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import Engine
 
 from raas import sourcefeed, usecases
+from raas.clock import today
 from raas.models.ssin import make_ssin
 from raas.persistence.uow import UnitOfWork
 from tests.contract.conftest import CLIENT_CBE, OTHER_CBE
@@ -545,7 +546,7 @@ def test_every_change_is_an_event_and_refusals_are_none(register, engine) -> Non
     register.Remove(ssin=SUCCESSOR, typeDossier="0")  # MSG00012: no event
     register.Inscribe(ssin=UNKNOWN, typeDossier="0", period=period("2024-01-01"))  # no event
     with UnitOfWork(engine) as tx:
-        events = tx.events.on(date.today())
+        events = tx.events.on(today())
     assert [(e.kind, e.ssin, e.cbe_number, e.payload) for e in events] == [
         (
             "INSCRIPTION",

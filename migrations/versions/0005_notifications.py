@@ -20,6 +20,7 @@ def upgrade() -> None:
     op.create_table('notification_days',
     sa.Column('day', sa.Date(), nullable=False),
     sa.Column('claimed_events', sa.Integer(), nullable=False),
+    sa.Column('subscriptions', postgresql.JSONB(astext_type=sa.Text()), nullable=False),
     sa.Column('started_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
     sa.Column('completed_at', sa.DateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('day', name=op.f('pk_notification_days'))

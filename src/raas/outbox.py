@@ -23,6 +23,13 @@ class Outbox:
     def path(self, cbe_number: str, name: str) -> Path:
         return self.root / cbe_number / name
 
+    def check_writable(self) -> None:
+        """OSError unless files can be created in the outbox (created when missing)."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        probe = self.root / f".probe-{os.getpid()}{TEMPORARY}"
+        probe.write_bytes(b"")
+        probe.unlink()
+
     def remove_leftovers(self) -> int:
         """Delete temporary files a killed run left behind; how many."""
         leftovers = list(self.root.glob(f"*/*{TEMPORARY}")) if self.root.exists() else []

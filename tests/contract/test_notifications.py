@@ -22,6 +22,7 @@ from raas.models.errors import InvalidData
 from raas.persistence.events import Event
 from raas.persistence.notifications import notification_files
 from raas.persistence.uow import UnitOfWork
+from raas.usecases import notifications
 from raas.usecases.notifications import RunRefused, run_day
 from tests.conftest import ROOT
 from tests.contract.conftest import ADMIN_CBE, CLIENT_CBE, OTHER_CBE
@@ -329,6 +330,63 @@ def test_a_run_killed_after_any_file_completes_when_started_again(
     assert report.claimed is None and report.kept == 2 and report.built == 2
     assert {cbe: _files(outbox, cbe) for cbe in (A, B)} == expected
     assert not any(p.name.endswith(".part") for p in outbox.glob("*/*"))
+
+
+def test_a_killed_day_is_finished_before_the_next_day_is_claimed(
+    soap, users, engine, tmp_path
+) -> None:
+    _subscribe(soap, users.client, "IDENTIFICATION_DATA")
+    _subscribe(soap, users.other, "IDENTIFICATION_DATA")
+    _record(engine, _identification(P1, DAY1, A, B), _identification(P2, DAY2, A, B))
+
+    def die(done: int, total: int) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run_day(_uow(engine), DAY1, tmp_path, progress=die)  # A's file made, B's not
+    reports = notifications.run(_uow(engine), DAY2, tmp_path)
+    assert [(r.day, r.built, r.kept) for r in reports] == [(DAY1, 1, 1), (DAY2, 2, 0)]
+    for cbe in (A, B):
+        first, second = (_data(tmp_path, cbe, "IDENTIFICATION_DATA", d) for d in (DAY1, DAY2))
+        assert (_ssins(first), _sequence(first)) == ([P1], 1)
+        assert (_ssins(second), _sequence(second)) == ([P2], 2)
+
+
+def test_a_committed_file_reaches_the_outbox_even_after_an_unsubscribe(
+    soap, users, engine, tmp_path, monkeypatch
+) -> None:
+    """Killed between the commit of a file and its outbox copy; the subscription ends meanwhile."""
+    _subscribe(soap, users.client, "IDENTIFICATION_DATA")
+    _record(engine, _identification(P1, DAY1, A))
+    from raas import outbox as outbox_module
+
+    def die(self, temporary):  # type: ignore[no-untyped-def]
+        temporary.close()
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as patched:
+        patched.setattr(outbox_module.Outbox, "publish", die)
+        with pytest.raises(KeyboardInterrupt):
+            run_day(_uow(engine), DAY1, tmp_path)
+    soap("Register", users.client).Unsubscribe(flow="IDENTIFICATION_DATA")
+    report = run_day(_uow(engine), DAY1, tmp_path)
+    assert (report.built, report.kept, report.restored) == (0, 1, 1)
+    assert _ssins(_data(tmp_path, A, "IDENTIFICATION_DATA", DAY1)) == [P1]
+
+
+def test_an_unusable_outbox_is_refused_before_anything_is_claimed(
+    soap, users, engine, tmp_path
+) -> None:
+    _subscribe(soap, users.client, "IDENTIFICATION_DATA")
+    _record(engine, _identification(P1, DAY1, A))
+    blocked = tmp_path / "a-file"
+    blocked.write_bytes(b"")
+    with pytest.raises(OSError):
+        run_day(_uow(engine), DAY1, blocked / "outbox")
+    with UnitOfWork(engine) as tx:
+        assert tx.notifications.claimed_at(DAY1) is None
+    run_day(_uow(engine), DAY1, tmp_path / "outbox")
+    assert _ssins(_data(tmp_path / "outbox", A, "IDENTIFICATION_DATA", DAY1)) == [P1]
 
 
 def test_runs_are_refused_for_future_days_out_of_order_and_while_another_runs(

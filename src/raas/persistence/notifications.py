@@ -39,7 +39,7 @@ from sqlalchemy import (
     select,
     text,
 )
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.dialects.postgresql import JSONB, insert
 
 from raas.models.flows import NEEDS_AUTHORIZATION, Flow
 from raas.models.notification_files import Record
@@ -71,6 +71,8 @@ notification_days = Table(
     metadata,
     Column("day", Date, primary_key=True),
     Column("claimed_events", Integer, nullable=False),
+    # The delivered subscriptions when the day was claimed: [[cbe_number, flow, since], …].
+    Column("subscriptions", JSONB, nullable=False),
     Column("started_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("completed_at", DateTime(timezone=True)),
 )
@@ -245,10 +247,34 @@ class NotificationRepository:
         )
 
     def claim(self, day: date) -> int:
-        """Stamp every undelivered flow event dated up to `day` with it; how many."""
+        """Stamp every undelivered flow event dated up to `day` with it, and freeze the
+        subscriptions the day delivers to; how many events."""
         claimed = self._conn.execute(_CLAIM, {"day": day}).rowcount
-        self._conn.execute(notification_days.insert().values(day=day, claimed_events=claimed))
+        frozen = [[s.cbe_number, s.flow.value, s.since.isoformat()] for s in self.deliverable()]
+        self._conn.execute(
+            notification_days.insert().values(day=day, claimed_events=claimed, subscriptions=frozen)
+        )
         return int(claimed)
+
+    def frozen_targets(self, day: date) -> list[Subscription]:
+        """The subscriptions a claimed day delivers to, in file order."""
+        frozen = self._conn.scalar(
+            select(notification_days.c.subscriptions).where(notification_days.c.day == day)
+        )
+        return [
+            Subscription(cbe, Flow(flow), datetime.fromisoformat(since))
+            for cbe, flow, since in frozen or []
+        ]
+
+    def unfinished_days(self) -> list[date]:
+        """Claimed days whose run did not complete (killed), oldest first."""
+        return list(
+            self._conn.scalars(
+                select(notification_days.c.day)
+                .where(notification_days.c.completed_at.is_(None))
+                .order_by(notification_days.c.day)
+            )
+        )
 
     def complete(self, day: date) -> None:
         self._conn.execute(

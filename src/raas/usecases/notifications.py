@@ -2,8 +2,8 @@
 
 The run for a day (`run_day`), exactly once whatever happens to it:
 
-1. It claims the day's events once (`NotificationRepository.claim`, one committed statement).
-   Whatever is claimed for a day never changes afterwards.
+1. It claims the day's events once (`NotificationRepository.claim`, one committed statement)
+   and freezes the list of subscriptions the day delivers to. Neither changes afterwards.
 2. For each delivered subscription (organisation, flow) without a file for the day, in a fixed
    order, it streams the claimed records into a temporary outbox file, hashing and compressing
    them on the way, commits the file (content, voucher, next sequence number) and only then
@@ -13,7 +13,8 @@ The run for a day (`run_day`), exactly once whatever happens to it:
 
 Killed anywhere, the run started again finds the claim and the committed files and finishes the
 rest with the same records and the same sequence numbers: the same bytes, no loss, no repeat.
-Runs are serialised by a PostgreSQL advisory lock.
+A run finishes any earlier day left unfinished before it claims its own, so sequence numbers
+follow the days. Runs are serialised by a PostgreSQL advisory lock.
 """
 
 from __future__ import annotations
@@ -136,49 +137,61 @@ class RunReport:
     records: int  # records in the files built
 
 
-def run_day(
+def run(
     uow: UowFactory, day: date, outbox: Path, progress: Progress | None = None
-) -> RunReport:
-    """Build the day's files for every delivered subscription (see the module's docstring)."""
+) -> list[RunReport]:
+    """Build the day's files, after finishing any earlier day whose run was interrupted.
+
+    One report per day handled, in date order. See the module's docstring.
+    """
     if day > today():
         raise InvalidData("the day has not begun yet", date=day.isoformat())
     box = Outbox(outbox)
+    box.check_writable()  # before claiming anything: an unusable folder changes nothing
     with uow() as lock:
         if not lock.notifications.lock_runs():
             raise RunRefused("another notification run is in progress")
-        claimed = _claim(uow, day)
-        with uow() as tx:
-            # Subscriptions made after the claim start with the next day: a day run again, or
-            # finished after a kill, builds the files it would have built the first time.
-            claimed_at = tx.notifications.claimed_at(day)
-            targets = [t for t in tx.notifications.deliverable() if t.since <= claimed_at]
-            stored = {(f.cbe_number, f.flow): f for f in tx.notifications.files_of_day(day)}
-            last = tx.notifications.last_sequences()
+        unfinished = [d for d in lock.notifications.unfinished_days() if d < day]
         box.remove_leftovers()
-        restored = _restore(uow, box, [f for key, f in stored.items() if key in _keys(targets)])
-        to_build = [t for t in targets if (t.cbe_number, t.flow) not in stored]
-        built = records = 0
-        subscribed = {(t.cbe_number, t.flow): t.since for t in to_build}
-        with uow() as reader, closing(reader.notifications.records(day, subscribed)) as stream:
-            groups = _Groups(stream)
-            for target in to_build:
-                key = (target.cbe_number, target.flow)
-                header = FileHeader(target.cbe_number, target.flow, day, last.get(key, 0) + 1)
-                records += _build(uow, box, header, groups.take(key))
-                built += 1
-                if progress:
-                    progress(built, len(to_build))
-        with uow() as tx:
-            tx.notifications.complete(day)
-            tx.commit()
+        return [_run_day(uow, d, box, progress) for d in [*unfinished, day]]
+
+
+def run_day(
+    uow: UowFactory, day: date, outbox: Path, progress: Progress | None = None
+) -> RunReport:
+    """`run` for one day: its report (and none of the earlier days it finished first)."""
+    return run(uow, day, outbox, progress)[-1]
+
+
+def _run_day(uow: UowFactory, day: date, box: Outbox, progress: Progress | None) -> RunReport:
+    claimed = _claim(uow, day)
+    with uow() as tx:
+        # The subscriptions as they were when the day was claimed: a day run again, or finished
+        # after a kill, builds exactly the files it would have built the first time.
+        targets = tx.notifications.frozen_targets(day)
+        stored = {(f.cbe_number, f.flow): f for f in tx.notifications.files_of_day(day)}
+        last = tx.notifications.last_sequences()
+    restored = _restore(uow, box, list(stored.values()))
+    to_build = [t for t in targets if (t.cbe_number, t.flow) not in stored]
+    built = records = 0
+    subscribed = {(t.cbe_number, t.flow): t.since for t in to_build}
+    with uow() as reader, closing(reader.notifications.records(day, subscribed)) as stream:
+        groups = _Groups(stream)
+        for target in to_build:
+            key = (target.cbe_number, target.flow)
+            header = FileHeader(target.cbe_number, target.flow, day, last.get(key, 0) + 1)
+            records += _build(uow, box, header, groups.take(key))
+            built += 1
+            if progress:
+                progress(built, len(to_build))
+    with uow() as tx:
+        tx.notifications.complete(day)
+        tx.commit()
     return RunReport(day, claimed, built, len(stored), restored, records)
 
 
-def _keys(targets: list[Subscription]) -> set[tuple[str, Flow]]:
-    return {(t.cbe_number, t.flow) for t in targets}
-
-
 def _claim(uow: UowFactory, day: date) -> int | None:
+    """Claim the day's events and freeze its subscriptions; None when claimed before."""
     with uow() as tx:
         if tx.notifications.claimed_at(day) is not None:
             return None

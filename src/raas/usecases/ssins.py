@@ -10,9 +10,6 @@ from raas.models.errors import CanceledSsin, InvalidSsin, UnknownSsin
 from raas.models.persons import Person, PersonStatus
 from raas.models.ssin import is_valid
 
-# A chain longer than this is a loop in the source's data, not a real history.
-MAX_CHAIN = 32
-
 
 @dataclass(frozen=True)
 class ResolvedSsin:
@@ -70,15 +67,18 @@ def resolve_many(
 def _follow(ssin: str, person: Person | None, lookup) -> ResolvedSsin:  # type: ignore[no-untyped-def]
     if person is None:
         raise UnknownSsin("the ssin does not exist in the authentic source", ssin=ssin)
-    for _ in range(MAX_CHAIN):
+    seen = {ssin}
+    while True:
         if person.status is PersonStatus.CANCELED:
             raise CanceledSsin("the ssin is canceled", ssin=person.ssin)
         if person.status is PersonStatus.ACTIVE:
             return ResolvedSsin(ssin, person)
         successor = person.replaced_by
+        if successor in seen:  # replacements refuse cycles: only corrupt source data loops
+            raise RuntimeError(f"the replacement chain of {ssin} loops at {successor}")
+        seen.add(successor)
         person = lookup(successor)
         if person is None:
             raise UnknownSsin(
                 "the ssin's replacement does not exist", ssin=ssin, replacedBy=successor
             )
-    raise RuntimeError(f"the replacement chain of {ssin} does not end")

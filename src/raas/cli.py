@@ -221,12 +221,15 @@ def _source_import(args: argparse.Namespace) -> None:
     from raas import sourcefeed
 
     with args.file.open(encoding="utf-8", newline="") as lines:
-        inserted, updated, errors = sourcefeed.import_csv(_uow(), lines)
-    for error in errors:
+        done = sourcefeed.import_csv(_uow(), lines)
+    for error in done.errors:
         print(error, file=sys.stderr)
-    if errors:
-        raise CommandError(f"{len(errors)} lines refused; nothing was imported")
-    print(f"{inserted} persons added, {updated} updated")
+    if done.errors:
+        raise CommandError(f"{len(done.errors)} lines refused; nothing was imported")
+    print(
+        f"{done.added} persons added, {done.updated} updated, {done.replaced} replaced; "
+        f"{done.events} events recorded"
+    )
 
 
 def _source_seed(args: argparse.Namespace) -> None:
@@ -340,20 +343,22 @@ def _notifications_run(args: argparse.Namespace) -> None:
     day = args.date or today()
     outbox = args.outbox or Settings.from_env().outbox_dir
     try:
-        report = notifications.run_day(
-            _uow(), day, outbox, progress=_progress(f"notifications {day}")
-        )
+        reports = notifications.run(_uow(), day, outbox, progress=_progress(f"notifications {day}"))
     except (DomainError, notifications.RunRefused) as error:
         raise CommandError(str(error)) from error
-    claimed = (
-        f"{report.claimed} events claimed"
-        if report.claimed is not None
-        else "events claimed by an earlier run"
-    )
-    print(
-        f"notifications {day}: {claimed}; {report.built} files built ({report.records} records), "
-        f"{report.kept} already made ({report.restored} restored in the outbox); in {outbox}"
-    )
+    except OSError as error:
+        raise CommandError(f"the outbox {outbox} cannot be written: {error}") from error
+    for report in reports:
+        claimed = (
+            f"{report.claimed} events claimed"
+            if report.claimed is not None
+            else "events claimed by an earlier run"
+        )
+        print(
+            f"notifications {report.day}: {claimed}; {report.built} files built "
+            f"({report.records} records), {report.kept} already made "
+            f"({report.restored} restored in the outbox); in {outbox}"
+        )
 
 
 # -- demo data and documents -----------------------------------------------------------------

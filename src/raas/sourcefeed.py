@@ -1,24 +1,105 @@
-"""Feeding the stub authentic source: CSV imports and synthetic persons (`raas source …`)."""
+"""Feeding the stub authentic source: CSV imports and synthetic persons (`raas source …`).
+
+An import is the authentic source telling what changed, so it does what the single commands do:
+a person it turns REPLACED is replaced as by `raas source replace` (chain, refusals, lines and
+links moved, event), a change of identification data records the event of `raas source update`.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
-from raas.models.person_csv import parse_persons_csv
+from raas.clock import today
+from raas.models.errors import DomainError
+from raas.models.person_csv import parse_numbered_persons_csv
+from raas.models.persons import Person, PersonStatus
 from raas.models.synthetic import generate_persons
-from raas.persistence.source_persons import copy_persons, upsert_persons
-from raas.usecases import UowFactory
+from raas.persistence.source_persons import Changes, copy_persons, upsert_persons
+from raas.persistence.uow import UnitOfWork
+from raas.usecases import UowFactory, retrying
+from raas.usecases.identification import changed_fields, identification_event
+from raas.usecases.source import replace_in
 
 
-def import_csv(uow: UowFactory, lines: Iterable[str]) -> tuple[int, int, list[str]]:
-    """Add or update the persons of a CSV file, all or none: (added, updated, errors)."""
-    persons, errors = parse_persons_csv(lines)
+@dataclass(frozen=True)
+class Imported:
+    """What an import did; or, with `errors` ('line N: …'), why nothing was imported."""
+
+    added: int = 0
+    updated: int = 0
+    replaced: int = 0
+    events: int = 0
+    errors: tuple[str, ...] = ()
+
+
+def import_csv(uow: UowFactory, lines: Iterable[str]) -> Imported:
+    """Add or update the persons of a CSV file and apply its replacements, all or none.
+
+    In one transaction: the persons are written in bulk (a REPLACED one keeping its status for
+    now), every changed identification gets its IDENTIFICATION_DATA event, then the REPLACED
+    rows are replaced in file order, so a NEW given in the same file exists and a chain A→B,
+    B→C ends on C. A refused replacement refuses the whole file. New persons record nothing,
+    not even one the file gives already REPLACED (nobody can hold it: no one to tell).
+    """
+    numbered, errors = parse_numbered_persons_csv(lines)
     if errors:
-        return 0, 0, errors
+        return Imported(errors=tuple(errors))
+    return retrying(lambda: _import(uow, numbered))
+
+
+def _import(uow: UowFactory, numbered: list[tuple[int, Person]]) -> Imported:
     with uow() as tx:
-        inserted, updated = upsert_persons(tx.connection, persons)
+        # A person the file adds already REPLACED is history: replaced, checked, but no event.
+        known = tx.persons.existing(
+            person.ssin for _, person in numbered if person.status is PersonStatus.REPLACED
+        )
+        events = 0
+
+        def record(changes: Changes) -> None:
+            nonlocal events
+            events += _record_changes(tx, changes)
+
+        added, updated = upsert_persons(
+            tx.connection, (person for _, person in numbered), changed=record
+        )
+        replaced, refused = 0, []
+        for line, person in numbered:
+            if person.status is not PersonStatus.REPLACED:
+                continue
+            assert person.replaced_by is not None  # the parser checked it
+            try:
+                done = replace_in(tx, person.ssin, person.replaced_by, notify=person.ssin in known)
+            except DomainError as error:
+                # Nothing was written for this line: check the others, to report them all.
+                refused.append(f"line {line}: {error}")
+                continue
+            if done.done:  # not when the file repeats a replacement already made
+                replaced += 1
+                if person.ssin in known:
+                    events += 1  # its SSIN_REPLACEMENT
+        if refused:
+            return Imported(errors=tuple(refused))  # leaving without commit: nothing imported
         tx.commit()
-    return inserted, updated, []
+    return Imported(added, updated, replaced, events)
+
+
+def _record_changes(tx: UnitOfWork, changes: Changes) -> int:
+    """Record the IDENTIFICATION_DATA events of a batch's changes; how many."""
+    changed = {
+        after.ssin: fields for before, after in changes if (fields := changed_fields(before, after))
+    }
+    if not changed:
+        return 0
+    day = today()
+    holders = tx.register.holders_of(changed, day)
+    tx.events.record(
+        *(
+            identification_event(ssin, fields, day, holders.get(ssin, ()))
+            for ssin, fields in changed.items()
+        )
+    )
+    return len(changed)
 
 
 def seed(

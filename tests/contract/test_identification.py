@@ -31,8 +31,8 @@ NAMES = ROOT / "tests" / "data" / "belgian_names.csv"
 
 def _import(engine: Engine, *lines: str) -> None:
     csv_text = "ssin,lastName,firstName,birthDate,gender,status,replacedBy\n" + "\n".join(lines)
-    inserted, _, errors = sourcefeed.import_csv(partial(UnitOfWork, engine), io.StringIO(csv_text))
-    assert errors == [] and inserted == len(lines)
+    done = sourcefeed.import_csv(partial(UnitOfWork, engine), io.StringIO(csv_text))
+    assert done.errors == () and done.added == len(lines)
 
 
 def _status(answer) -> tuple[str, str]:  # type: ignore[no-untyped-def]

@@ -69,8 +69,7 @@ def persons(engine: Engine) -> None:
         *(f"{s},Crowd,Member,1960-01-{1 + i:02d},MALE,ACTIVE," for i, s in enumerate(CROWD)),
     ]
     csv = "ssin,lastName,firstName,birthDate,gender,status,replacedBy\n" + "\n".join(rows) + "\n"
-    _, _, errors = sourcefeed.import_csv(partial(UnitOfWork, engine), io.StringIO(csv))
-    assert errors == []
+    assert sourcefeed.import_csv(partial(UnitOfWork, engine), io.StringIO(csv)).errors == ()
 
 
 @pytest.fixture()

@@ -63,7 +63,7 @@ def persons(engine: Engine, users) -> None:  # type: ignore[no-untyped-def]
             (EMPLOYED, "1979-11-02"),
         )
     )
-    assert sourcefeed.import_csv(uow, io.StringIO(csv))[2] == []
+    assert sourcefeed.import_csv(uow, io.StringIO(csv)).errors == ()
     for cbe in (CLIENT_CBE, OTHER_CBE):
         usecases.define_type_dossier(uow, cbe, "0", "definitive")
 

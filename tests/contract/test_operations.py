@@ -89,8 +89,8 @@ def persons(engine: Engine) -> None:
         f"{CANCELED},Dubois,Luc,1990-07-00,MALE,CANCELED,\n"
         f"{BIS_PERSON},Müller,Jürgen,1979-11-02,MALE,ACTIVE,\n"
     )
-    inserted, _, errors = sourcefeed.import_csv(partial(UnitOfWork, engine), io.StringIO(csv))
-    assert (inserted, errors) == (5, [])
+    done = sourcefeed.import_csv(partial(UnitOfWork, engine), io.StringIO(csv))
+    assert (done.added, done.errors) == (5, ())
 
 
 def test_search_person_by_ssin(soap, users, persons) -> None:

@@ -29,7 +29,7 @@ def uow(engine: Engine, users) -> partial[UnitOfWork]:  # type: ignore[no-untype
         f"{OLD},Peeters,Jan,1985-03-14,MALE,ACTIVE,\n"
         f"{NEW},Peeters,Jan,1985-03-14,MALE,ACTIVE,\n"
     )
-    assert sourcefeed.import_csv(factory, io.StringIO(csv))[2] == []
+    assert sourcefeed.import_csv(factory, io.StringIO(csv)).errors == ()
     for cbe in (CLIENT_CBE, OTHER_CBE):
         for type_dossier in ("0", "902"):
             usecases.define_type_dossier(factory, cbe, type_dossier, type_dossier)
@@ -87,3 +87,22 @@ def test_the_links_of_the_old_ssin_are_found_under_the_new_one(soap, users, uow)
     # the creating organisation still owns its moved link
     updated = links.UpdateLink(linkId=made.link.linkId, validity={"beginDate": date(2019, 1, 1)})
     assert outcome(updated) == ("OK", "MSG00000")
+
+
+def test_a_long_replacement_chain_still_resolves_to_its_end(soap, users, uow):
+    chain = [make_ssin(1985, 3, 14, 301 + 2 * n) for n in range(41)]
+    sourcefeed.import_csv(
+        uow,
+        io.StringIO(
+            "ssin,lastName,firstName,birthDate,gender,status,replacedBy\n"
+            f"{chain[0]},Peeters,Jan,1985-03-14,MALE,ACTIVE,\n"
+        ),
+    )
+    register = soap("Register", users.client)
+    register.Inscribe(ssin=chain[0], typeDossier="0", period=period("2024-01-01"))
+    for old, new in zip(chain, chain[1:], strict=False):
+        assert source.replace(uow, old, new).lines == 1  # NEW created as a copy of OLD
+    consulted = register.Consult(ssin=chain[0])
+    assert code(consulted) == ("DATA_FOUND", "MSG00006")
+    assert information(consulted) == {"replacedBy": chain[-1]}
+    assert lines(consulted) == [(chain[-1], "0", "2024-01-01", None)]

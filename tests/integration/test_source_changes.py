@@ -51,20 +51,23 @@ ORG_1, ORG_2, ORG_3, ORG_4 = "0203201340", "0404616494", "0367302178", "02074512
 CODES = ("0", "902")
 D = date.fromisoformat
 
+HEADER = "ssin,lastName,firstName,birthDate,gender,status,replacedBy"
+# The source's persons as the `uow` fixture imports them, one CSV line each.
+ROWS = {
+    A: f"{A},Van den Broucke,Jan,1985-03-14,MALE,ACTIVE,",
+    B: f"{B},Vandenbroucke,Jan,1985-03-14,MALE,ACTIVE,",
+    C: f"{C},Van den Broucke,Jan-Pieter,1985-03-14,MALE,ACTIVE,",
+    OTHER: f"{OTHER},Lefèvre,Élodie,1962-11-02,FEMALE,ACTIVE,",
+    CANCELED: f"{CANCELED},Dubois,Luc,1990-07-01,MALE,CANCELED,",
+}
+
 
 @pytest.fixture()
 def uow(engine: Engine) -> partial[UnitOfWork]:
     """Persons A, B, C, OTHER (active) and CANCELED; type dossiers for four organisations."""
     factory = partial(UnitOfWork, engine)
-    csv = (
-        "ssin,lastName,firstName,birthDate,gender,status,replacedBy\n"
-        f"{A},Van den Broucke,Jan,1985-03-14,MALE,ACTIVE,\n"
-        f"{B},Vandenbroucke,Jan,1985-03-14,MALE,ACTIVE,\n"
-        f"{C},Van den Broucke,Jan-Pieter,1985-03-14,MALE,ACTIVE,\n"
-        f"{OTHER},Lefèvre,Élodie,1962-11-02,FEMALE,ACTIVE,\n"
-        f"{CANCELED},Dubois,Luc,1990-07-01,MALE,CANCELED,\n"
-    )
-    assert sourcefeed.import_csv(factory, io.StringIO(csv))[2] == []
+    csv = "\n".join([HEADER, *ROWS.values()]) + "\n"
+    assert sourcefeed.import_csv(factory, io.StringIO(csv)).errors == ()
     for cbe in (ORG_1, ORG_2, ORG_3, ORG_4):
         for code in CODES:
             usecases.define_type_dossier(factory, cbe, code, code)

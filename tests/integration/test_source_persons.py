@@ -90,14 +90,42 @@ def test_upsert_adds_and_updates_and_never_deletes(conn: Connection) -> None:
         existing[1], status=PersonStatus.REPLACED, replaced_by=existing[2].ssin
     )
 
-    assert upsert_persons(conn, [renamed, replaced, existing[3], *new]) == (3, 2)
+    canceled = dataclasses.replace(existing[4], status=PersonStatus.CANCELED)
+    seen: list[list[tuple[Person, Person]]] = []
+
+    assert upsert_persons(
+        conn, [renamed, replaced, canceled, existing[3], *new], changed=seen.append
+    ) == (3, 2)
 
     assert _count(conn, existing + new) == 13  # the persons left out of the import stay
     row = _stored(conn, renamed.ssin)
     assert row["last_name"] == "Vandenbroucke"
     assert row["nationality"] == existing[0].nationality  # not in the CSV: kept
+    assert _stored(conn, canceled.ssin)["status"] == "CANCELED"
+    # A REPLACED row leaves the status to the caller's replacement (lines and links move).
     row = _stored(conn, replaced.ssin)
-    assert (row["status"], row["replaced_by"]) == ("REPLACED", existing[2].ssin)
+    assert (row["status"], row["replaced_by"]) == ("ACTIVE", None)
+    # The changes, before and after, in ssin order, in one call for the one batch.
+    assert seen == [
+        sorted(
+            [
+                (existing[0], dataclasses.replace(renamed, nationality=existing[0].nationality)),
+                (existing[4], canceled),
+            ],
+            key=lambda change: change[0].ssin,
+        )
+    ]
+
+
+def test_a_new_replaced_person_is_added_active(conn: Connection) -> None:
+    first, second = generate_persons(2, SEED)
+    replaced = dataclasses.replace(first, status=PersonStatus.REPLACED, replaced_by=second.ssin)
+    assert upsert_persons(conn, [replaced]) == (1, 0)
+    assert (_stored(conn, first.ssin)["status"], _stored(conn, first.ssin)["replaced_by"]) == (
+        "ACTIVE",
+        None,
+    )
+    assert upsert_persons(conn, [replaced]) == (0, 0)  # nothing else to write
 
 
 def test_upserting_the_same_data_again_changes_nothing(conn: Connection) -> None:

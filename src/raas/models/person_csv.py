@@ -28,6 +28,14 @@ class _LineError(ValueError):
 
 def parse_persons_csv(lines: Iterable[str]) -> tuple[list[Person], list[str]]:
     """The persons of a CSV file and the problems found, as 'line N: …' messages."""
+    numbered, errors = parse_numbered_persons_csv(lines)
+    return [person for _, person in numbered], errors
+
+
+def parse_numbered_persons_csv(
+    lines: Iterable[str],
+) -> tuple[list[tuple[int, Person]], list[str]]:
+    """`parse_persons_csv` with the line each person starts on, for later per-line errors."""
     reader = csv.reader(iter(lines))
     header = next(reader, None)
     if header is None:
@@ -36,7 +44,7 @@ def parse_persons_csv(lines: Iterable[str]) -> tuple[list[Person], list[str]]:
     header_errors = _check_header(columns)
     if header_errors:
         return [], header_errors
-    persons: list[Person] = []
+    persons: list[tuple[int, Person]] = []
     errors: list[str] = []
     first_line: dict[str, int] = {}  # ssin -> line that gave it, to refuse duplicates
     line_number = reader.line_num
@@ -53,7 +61,7 @@ def parse_persons_csv(lines: Iterable[str]) -> tuple[list[Person], list[str]]:
             continue
         assert person is not None
         first_line[person.ssin] = start
-        persons.append(person)
+        persons.append((start, person))
     return persons, errors
 
 

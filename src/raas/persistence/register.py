@@ -182,3 +182,19 @@ class RegisterRepository:
                 .distinct()
             )
         )
+
+    def holders_of(self, ssins: Iterable[str], on: date) -> dict[str, set[str]]:
+        """Per ssin, the organisations with a line of it on that day (ssins nobody holds are
+        absent): `holders` for many persons at once, in one query."""
+        rows = self._conn.execute(
+            select(register_lines.c.ssin, register_lines.c.cbe_number)
+            .where(
+                register_lines.c.ssin == any_(sorted(set(ssins))),
+                register_lines.c.periods.contains(on),
+            )
+            .distinct()
+        )
+        held: dict[str, set[str]] = {}
+        for row in rows:
+            held.setdefault(row.ssin, set()).add(row.cbe_number)
+        return held

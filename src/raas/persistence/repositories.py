@@ -118,7 +118,7 @@ class PersonRepository:
         """The person; with `lock`, its row is locked until the transaction ends."""
         query = select(source_persons).where(source_persons.c.ssin == ssin)
         row = self._conn.execute(_locked(query, lock)).first()
-        return None if row is None else _person(row)
+        return None if row is None else person_from_row(row)
 
     def get_many(self, ssins: Iterable[str], *, lock: Lock | None = None) -> dict[str, Person]:
         """The persons known under these ssins, by ssin (one query, none for no ssins).
@@ -130,7 +130,7 @@ class PersonRepository:
             return {}
         query = select(source_persons).where(source_persons.c.ssin == any_(wanted))
         rows = self._conn.execute(_locked(query.order_by(source_persons.c.ssin), lock))
-        return {row.ssin: _person(row) for row in rows}
+        return {row.ssin: person_from_row(row) for row in rows}
 
     def count(self) -> int:
         return int(self._conn.scalar(select(func.count()).select_from(source_persons)) or 0)
@@ -183,7 +183,7 @@ class PersonRepository:
                 or_(born.between(first.isoformat(), last.isoformat()), born == any_(incomplete)),
             )
         )
-        return [_person(row) for row in rows]
+        return [person_from_row(row) for row in rows]
 
     def sample_ssins(self, limit: int) -> list[str]:
         """Some active ssins, in a stable order (for demos and examples)."""
@@ -224,7 +224,8 @@ def _values(person: Person) -> dict[str, Any]:
     }
 
 
-def _person(row: Row[Any]) -> Person:
+def person_from_row(row: Row[Any]) -> Person:
+    """The person stored in a row of `source_persons`."""
     return Person(
         ssin=row.ssin,
         register=Register(row.register),

@@ -1,9 +1,12 @@
 """Bulk writes into the stub authentic source (`source_persons`): seeding and CSV imports.
 
-Rows go through PostgreSQL COPY into a temporary staging table, then one INSERT … SELECT per batch
-merges them into `source_persons`. COPY is what makes a million persons a matter of seconds; the
-staging table is what lets the merge use ON CONFLICT (row-by-row inserts would be ten times
-slower, and COPY straight into the table cannot skip or update existing rows).
+Rows go through PostgreSQL COPY into a temporary staging table, then a few set-based statements
+per batch merge them into `source_persons`: one INSERT … SELECT … ON CONFLICT DO NOTHING for the
+new persons and, for an import, one SELECT … FOR UPDATE of the stored persons the batch changes
+(their old values, for the change events) and one UPDATE … FROM of exactly those. COPY is what
+makes a million persons a matter of seconds; the staging table is what lets the merge work on
+whole batches (row-by-row inserts would be ten times slower, and COPY straight into the table
+cannot skip or update existing rows).
 
 Each batch's new surname spellings get their phonetic keys (`index_surnames`): a few hundred
 distinct names per batch, computed once each, so the index costs almost nothing here.
@@ -22,6 +25,7 @@ from sqlalchemy import Connection, text
 
 from raas.models.persons import Person
 from raas.persistence.identification import index_surnames
+from raas.persistence.repositories import person_from_row
 
 _STAGING = "raas_staging_persons"
 # The columns a Person fills; updated_at takes its default (now()).
@@ -46,35 +50,60 @@ _INSERT_NEW = f"""
     ON CONFLICT (ssin) DO NOTHING
 """
 
-# The CSV carries no nationality or decease date: keep the ones already known. Rows whose data
-# do not change are left alone (WHERE … IS DISTINCT FROM), so a re-import updates nothing and
-# does not touch updated_at. xmax = 0 holds for a freshly inserted row version only.
-_UPSERT = f"""
-    WITH merged AS (
-        INSERT INTO source_persons AS p ({_COLUMN_LIST})
-        SELECT {_COLUMN_LIST} FROM {_STAGING}
-        ON CONFLICT (ssin) DO UPDATE SET
-            register = EXCLUDED.register,
-            last_name = EXCLUDED.last_name,
-            first_name = EXCLUDED.first_name,
-            birth_date = EXCLUDED.birth_date,
-            gender = EXCLUDED.gender,
-            nationality = COALESCE(EXCLUDED.nationality, p.nationality),
-            decease_date = COALESCE(EXCLUDED.decease_date, p.decease_date),
-            status = EXCLUDED.status,
-            replaced_by = EXCLUDED.replaced_by,
-            updated_at = now()
-        WHERE (p.register, p.last_name, p.first_name, p.birth_date, p.gender, p.nationality,
-               p.decease_date, p.status, p.replaced_by)
-            IS DISTINCT FROM
-              (EXCLUDED.register, EXCLUDED.last_name, EXCLUDED.first_name, EXCLUDED.birth_date,
-               EXCLUDED.gender, COALESCE(EXCLUDED.nationality, p.nationality),
-               COALESCE(EXCLUDED.decease_date, p.decease_date), EXCLUDED.status,
-               EXCLUDED.replaced_by)
-        RETURNING (xmax = 0) AS inserted
-    )
-    SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM merged
+# What an imported row writes over the stored person `p`, from the staged row `s`. The CSV carries
+# no nationality or decease date: the known ones are kept. A REPLACED row keeps the stored status
+# (a new person is written ACTIVE): the replacement itself, which moves lines and links and
+# records an event, is the caller's work, one person at a time.
+_WRITTEN = {
+    "register": "s.register",
+    "last_name": "s.last_name",
+    "first_name": "s.first_name",
+    "birth_date": "s.birth_date",
+    "gender": "s.gender",
+    "nationality": "COALESCE(s.nationality, p.nationality)",
+    "decease_date": "COALESCE(s.decease_date, p.decease_date)",
+    "status": "CASE WHEN s.status = 'REPLACED' THEN p.status ELSE s.status END",
+    "replaced_by": "CASE WHEN s.status = 'REPLACED' THEN p.replaced_by ELSE s.replaced_by END",
+}
+_WRITTEN_FRESH = {
+    **{column: f"s.{column}" for column in _COLUMNS},
+    "status": "CASE WHEN s.status = 'REPLACED' THEN 'ACTIVE' ELSE s.status END",
+    "replaced_by": "CASE WHEN s.status = 'REPLACED' THEN NULL ELSE s.replaced_by END",
+}
+
+# New persons first: then every staged ssin exists, and the ones just added equal their rows.
+_INSERT_FRESH = f"""
+    INSERT INTO source_persons ({_COLUMN_LIST})
+    SELECT {", ".join(_WRITTEN_FRESH[column] for column in _COLUMNS)}
+    FROM {_STAGING} AS s
+    ORDER BY s.ssin
+    ON CONFLICT (ssin) DO NOTHING
 """
+
+# The stored persons a batch changes, as they are before the change, locked in ssin order until
+# the transaction ends: nobody changes them between this read and the UPDATE below, so the old
+# values the events carry are the ones overwritten. Persons that do not change are left alone:
+# a re-import updates nothing and does not touch updated_at.
+_LOCK_CHANGED = f"""
+    SELECT p.*
+    FROM {_STAGING} AS s JOIN source_persons AS p ON p.ssin = s.ssin
+    WHERE ({", ".join(f"p.{column}" for column in _WRITTEN)})
+          IS DISTINCT FROM ({", ".join(_WRITTEN.values())})
+    ORDER BY p.ssin
+    FOR UPDATE OF p
+"""
+
+_UPDATE_CHANGED = f"""
+    UPDATE source_persons AS p
+    SET {", ".join(f"{column} = {value}" for column, value in _WRITTEN.items())},
+        updated_at = now()
+    FROM {_STAGING} AS s
+    WHERE p.ssin = s.ssin AND p.ssin = ANY(:ssins)
+    RETURNING p.*
+"""
+
+# (before, after) of each stored person a batch changed.
+Changes = list[tuple[Person, Person]]
 
 
 def copy_persons(
@@ -101,20 +130,44 @@ def copy_persons(
     return inserted
 
 
-def upsert_persons(conn: Connection, persons: Iterable[Person]) -> tuple[int, int]:
-    """Add new persons and update the changed ones, never deleting; (inserted, updated)."""
-    # ON CONFLICT DO UPDATE may touch a row once per statement: the last person given wins.
-    latest = {person.ssin: person for person in persons}
+def upsert_persons(
+    conn: Connection,
+    persons: Iterable[Person],
+    changed: Callable[[Changes], None] | None = None,
+) -> tuple[int, int]:
+    """Add new persons and update the changed ones, never deleting; (inserted, updated).
+
+    A REPLACED person is written with the status it has (ACTIVE when new): replacing it is the
+    caller's. `changed`, when given, is called once per batch with the (before, after) of every
+    stored person the batch changed, in the same transaction, to record what changed.
+    """
+    latest = {person.ssin: person for person in persons}  # the last person given wins
     inserted = updated = 0
     indexed: set[str] = set()
     _create_staging(conn)
     for rows in _batches(latest.values(), 50_000):
         _stage(conn, rows)
         _index(conn, rows, indexed)
-        added, changed = conn.execute(text(_UPSERT)).one()
-        inserted, updated = inserted + added, updated + changed
+        inserted += conn.execute(text(_INSERT_FRESH)).rowcount
+        changes = _update_changed(conn)
+        updated += len(changes)
+        if changes and changed is not None:
+            changed(changes)
     _drop_staging(conn)
     return inserted, updated
+
+
+def _update_changed(conn: Connection) -> Changes:
+    """Write the staged rows over the stored persons they change; (before, after) of each."""
+    before = {row.ssin: person_from_row(row) for row in conn.execute(text(_LOCK_CHANGED))}
+    if not before:
+        return []
+    after = conn.execute(text(_UPDATE_CHANGED), {"ssins": list(before)})
+    return sorted(((before[row.ssin], person_from_row(row)) for row in after), key=_ssin_of)
+
+
+def _ssin_of(change: tuple[Person, Person]) -> str:
+    return change[0].ssin
 
 
 def _batches(persons: Iterable[Person], size: int) -> Iterator[list[tuple[Any, ...]]]:

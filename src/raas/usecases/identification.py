@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 from enum import Enum
 from typing import Any
 
@@ -29,6 +31,8 @@ __all__ = [
     "CHANGEABLE",
     "PersonChange",
     "change_person",
+    "changed_fields",
+    "identification_event",
     "register_person",
     "search_person_by_ssin",
     "search_phonetically",
@@ -177,26 +181,32 @@ def _change_person(
             raise InvalidData(
                 "the decease date is before the birth date", deceaseDate=str(updated.decease_date)
             )
-        changed = _changed(person, updated)
+        changed = changed_fields(person, updated)
         if not changed:
             return PersonChange(updated, resolved, {})
         day = today()
         recipients = tuple(sorted(tx.register.holders([updated.ssin], day)))
         source.update(updated)
-        tx.events.record(
-            Event(
-                kind="IDENTIFICATION_DATA",
-                ssin=updated.ssin,
-                event_date=day,
-                payload=changed,
-                recipients=recipients,
-            )
-        )
+        tx.events.record(identification_event(updated.ssin, changed, day, recipients))
         tx.commit()
     return PersonChange(updated, resolved, changed, recipients)
 
 
-def _changed(before: Person, after: Person) -> dict[str, dict[str, Any]]:
+def identification_event(
+    ssin: str, changed: dict[str, dict[str, Any]], day: date, recipients: Iterable[str]
+) -> Event:
+    """The IDENTIFICATION_DATA event of a change (`changed_fields`) of the person `ssin`,
+    for the organisations holding it that day."""
+    return Event(
+        kind="IDENTIFICATION_DATA",
+        ssin=ssin,
+        event_date=day,
+        payload=changed,
+        recipients=tuple(sorted(recipients)),
+    )
+
+
+def changed_fields(before: Person, after: Person) -> dict[str, dict[str, Any]]:
     """The fields that differ, by wire name, with their old and new values as events keep them."""
     return {
         wire: {"old": _plain(getattr(before, name)), "new": _plain(getattr(after, name))}

@@ -141,45 +141,61 @@ def dimona(uow: UowFactory, ssin: str, employer: str, on: date | None = None) ->
 
 def _replace(uow: UowFactory, old: str, new: str) -> Replacement:
     with uow() as tx:
-        source = StubAuthenticSource(tx.persons)
-        person = replaceable(source.person(old), old, new)
-        if person is None:
-            return Replacement(old, new, new, done=False)
-        successor = source.person(new)
-        if successor is not None:
-            check_successor(old, new, successor)
-            end = resolve(source, new)
-            check_no_cycle(old, new, end)
-            successor = end.person
-        active = successor.ssin if successor is not None else new
-        # Lock both persons (in ssin order), then check that they are what was checked above:
-        # a writer that read them before now has committed, one that reads them later waits.
-        locked = tx.persons.get_many([old, active], lock="update")
-        if locked.get(old) != person or locked.get(active) != successor:
-            raise TransientConflict("the persons changed while the replacement checked them")
-        created = successor is None
-        if created and not source.add(copy_for(person, new)):
-            raise TransientConflict(f"{new} was created meanwhile")
-        return _move(tx, person, new, active, created)
+        done = replace_in(tx, old, new)
+        tx.commit()
+    return done
 
 
-def _move(tx: UnitOfWork, person: Person, new: str, active: str, created: bool) -> Replacement:
+def replace_in(tx: UnitOfWork, old: str, new: str, *, notify: bool = True) -> Replacement:
+    """`replace` inside the caller's transaction, which it does not commit: the checks, the
+    locks, the moves and the event. A refusal raises before anything is written, so the caller
+    may go on with other work in `tx` (the CSV import reports every refused line).
+
+    `notify=False` records no event: for an `old` added in this same transaction (the import
+    loading the source's history), which nobody can hold yet, so there is no one to tell.
+    """
+    check_replacement(old, new)
+    source = StubAuthenticSource(tx.persons)
+    person = replaceable(source.person(old), old, new)
+    if person is None:
+        return Replacement(old, new, new, done=False)
+    successor = source.person(new)
+    if successor is not None:
+        check_successor(old, new, successor)
+        end = resolve(source, new)
+        check_no_cycle(old, new, end)
+        successor = end.person
+    active = successor.ssin if successor is not None else new
+    # Lock both persons (in ssin order), then check that they are what was checked above:
+    # a writer that read them before now has committed, one that reads them later waits.
+    locked = tx.persons.get_many([old, active], lock="update")
+    if locked.get(old) != person or locked.get(active) != successor:
+        raise TransientConflict("the persons changed while the replacement checked them")
+    created = successor is None
+    if created and not source.add(copy_for(person, new)):
+        raise TransientConflict(f"{new} was created meanwhile")
+    return _move(tx, person, new, active, created, notify)
+
+
+def _move(
+    tx: UnitOfWork, person: Person, new: str, active: str, created: bool, notify: bool
+) -> Replacement:
     old = person.ssin
     day = today()
     recipients = tuple(sorted(tx.register.holders([old, active], day)))
     lines = tx.register.move(old, active)
     moved, deleted = tx.links.move(old, active, uuid4())
     tx.persons.update(dataclasses.replace(person, status=PersonStatus.REPLACED, replaced_by=new))
-    tx.events.record(
-        Event(
-            kind="SSIN_REPLACEMENT",
-            ssin=old,
-            event_date=day,
-            payload={"oldSsin": old, "newSsin": new, "activeSsin": active},
-            recipients=recipients,
+    if notify:
+        tx.events.record(
+            Event(
+                kind="SSIN_REPLACEMENT",
+                ssin=old,
+                event_date=day,
+                payload={"oldSsin": old, "newSsin": new, "activeSsin": active},
+                recipients=recipients,
+            )
         )
-    )
-    tx.commit()
     return Replacement(old, new, active, True, created, lines, moved, deleted, recipients)
 
 

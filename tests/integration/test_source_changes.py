@@ -401,6 +401,9 @@ def test_update_follows_a_replaced_ssin(uow, raas) -> None:
         ((MALFORMED, "--first-name", "X"), "structure"),
         ((A, "--birth-date", "1985-02-30"), "not a valid"),
         ((A, "--last-name=12"), "letter"),
+        ((A, "--last-name", "Dupont\x01"), "control"),
+        ((A, "--first-name", "J" * 201), "at most 200"),
+        ((A, "--nationality", "Belgian"), "alpha-2"),
     ],
 )
 def test_update_refusals(uow, raas, engine, argv, message) -> None:
@@ -414,20 +417,30 @@ def test_update_refusals(uow, raas, engine, argv, message) -> None:
 
 
 def test_dimona_goes_to_the_organisations_holding_the_person_on_its_date(uow, raas) -> None:
-    _inscribe(uow, ORG_1, A, "902", D("2024-01-01"), D("2024-12-31"))  # holds A on the date
-    _inscribe(uow, ORG_2, A, "902", D("2025-01-01"))  # only later
-    _inscribe(uow, ORG_3, OTHER, "902", D("2024-01-01"))  # holds someone else
-    done = raas("source", "dimona", A, "--employer", "0207.451.227", "--date", "2024-05-01")
+    day = today() - timedelta(days=60)
+    _inscribe(uow, ORG_1, A, "902", day - timedelta(days=30), day)  # holds A on the date
+    _inscribe(uow, ORG_2, A, "902", day + timedelta(days=1))  # only later
+    _inscribe(uow, ORG_3, OTHER, "902", day - timedelta(days=30))  # holds someone else
+    done = raas("source", "dimona", A, "--employer", "0207.451.227", "--date", day.isoformat())
     assert done.code == 0 and "event for 1 organisations" in done.out
-    assert _events(uow, "DIMONA", D("2024-05-01")) == [
+    assert _events(uow, "DIMONA", day) == [
         Event(
             kind="DIMONA",
             ssin=A,
-            event_date=D("2024-05-01"),
-            payload={"employer": ORG_4, "dimonaDate": "2024-05-01"},
+            event_date=day,
+            payload={"employer": ORG_4, "dimonaDate": day.isoformat()},
             recipients=(ORG_1,),
         )
     ]
+
+
+@pytest.mark.parametrize("days", [-1, 367])
+def test_dimona_is_dated_today_or_within_the_last_year(uow, raas, engine, days) -> None:
+    before = _snapshot(engine)
+    day = today() - timedelta(days=days)
+    done = raas("source", "dimona", A, "--employer", ORG_4, "--date", day.isoformat())
+    assert done.code == 2 and "within the last year" in done.out
+    assert _snapshot(engine) == before
 
 
 def test_dimona_defaults_to_today_and_follows_a_replaced_ssin(uow, raas) -> None:

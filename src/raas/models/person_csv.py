@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 from stdnum.be import nn
 
-from raas.models.persons import Gender, IncompleteDate, Person, PersonStatus
+from raas.models.persons import Gender, IncompleteDate, Person, PersonStatus, name_problem
 from raas.models.ssin import register_of
 
 _E = TypeVar("_E", bound=Enum)
@@ -120,6 +120,8 @@ def _required_name(column: str) -> Callable[[dict[str, str]], str]:
     def parse(fields: dict[str, str]) -> str:
         if not fields[column]:
             raise _LineError(f"{column} is missing")
+        if problem := name_problem(fields[column]):
+            raise _LineError(f"{column}: {problem}")
         return fields[column]
 
     return parse

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import calendar
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
@@ -11,6 +12,24 @@ from enum import StrEnum
 from raas.models.ssin import Register
 
 _INCOMPLETE_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+_NATIONALITY = re.compile(r"[A-Z]{2}")
+NAME_MAX_LENGTH = 200  # as the services' NameType
+
+
+def name_problem(name: str) -> str | None:
+    """Why `name` cannot be a person's name (length, characters a document cannot carry)."""
+    if not name.strip():
+        return "a name cannot be empty"
+    if len(name) > NAME_MAX_LENGTH:
+        return f"a name has at most {NAME_MAX_LENGTH} characters"
+    if any(unicodedata.category(c) in ("Cc", "Cs", "Co", "Cn") for c in name):
+        return "a name holds no control or unassigned characters"
+    return None
+
+
+def is_nationality(code: str) -> bool:
+    """An ISO 3166-1 alpha-2 shaped code, as the services' NationalityType."""
+    return _NATIONALITY.fullmatch(code) is not None
 
 
 class Gender(StrEnum):

@@ -12,7 +12,14 @@ from typing import Any
 from raas.authentic_source import StubAuthenticSource
 from raas.clock import today
 from raas.models.errors import InvalidData, NotBisSsin, PossibleDuplicates
-from raas.models.persons import Gender, IncompleteDate, Person
+from raas.models.persons import (
+    NAME_MAX_LENGTH,
+    Gender,
+    IncompleteDate,
+    Person,
+    is_nationality,
+    name_problem,
+)
 from raas.models.phonetic import (
     Match,
     PhoneticQuery,
@@ -227,6 +234,10 @@ def _checked_changes(changes: dict[str, Any]) -> dict[str, Any]:
         values["birth_date"] = _birth_date(given["birthDate"])
     if "gender" in given:
         values["gender"] = Gender(given["gender"])
+    if "nationality" in given and not is_nationality(given["nationality"]):
+        raise InvalidData(
+            "a nationality is an ISO 3166-1 alpha-2 code", nationality=given["nationality"][:10]
+        )
     if "deceaseDate" in given and given["deceaseDate"] > today():
         raise InvalidData(
             "the decease date is in the future", deceaseDate=str(given["deceaseDate"])
@@ -246,10 +257,12 @@ def _birth_date(text: str) -> IncompleteDate:
 
 
 def _check_names(**names: str) -> None:
-    """InvalidData unless every name holds at least one letter."""
+    """InvalidData unless every name is one a person can have, with at least one letter."""
     for field, name in names.items():
+        wire = "lastName" if field == "last_name" else "firstName"
+        if problem := name_problem(name):
+            raise InvalidData(problem, **{wire: name[:NAME_MAX_LENGTH]})
         if not normalise(name):
-            wire = "lastName" if field == "last_name" else "firstName"
             raise InvalidData("a name holds at least one letter", **{wire: name})
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 from uuid import uuid4
 
@@ -111,6 +111,15 @@ def check_employer(cbe_number: str) -> str:
         raise InvalidData(str(error), employer=cbe_number) from error
 
 
+def check_dimona_date(day: date) -> date:
+    """A declaration arrives today or arrived within the last year; InvalidData otherwise."""
+    if not today() - timedelta(days=366) <= day <= today():
+        raise InvalidData(
+            "a Dimona declaration is dated today or within the last year", date=day.isoformat()
+        )
+    return day
+
+
 # -- use cases ---------------------------------------------------------------------------------
 
 
@@ -136,7 +145,8 @@ def dimona(uow: UowFactory, ssin: str, employer: str, on: date | None = None) ->
     the person behind `ssin` that day."""
     check_structure(ssin)
     employer = check_employer(employer)
-    return retrying(lambda: _dimona(uow, ssin, employer, on or today()))
+    day = check_dimona_date(on or today())
+    return retrying(lambda: _dimona(uow, ssin, employer, day))
 
 
 def _replace(uow: UowFactory, old: str, new: str) -> Replacement:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from uuid import UUID
 
 import pytest
@@ -165,3 +165,43 @@ def test_an_unexpected_error_is_audited(soap, users, engine, monkeypatch):
     assert row["ticket_cbss"] == UUID(detail(fault, "ticketCBSS"))
     assert (row["username"], row["operation"], row["status_code"]) == (
         users.client, "ListTypeDossiers", "MSG00003")
+
+
+# -- ConsultAuditLog ----------------------------------------------------------------------------
+
+def test_admins_consult_the_audit_log_by_organisation_ssin_and_day(soap, users, engine):
+    from raas.clock import today
+    from tests.contract.conftest import OTHER_CBE
+
+    mine = soap("Identification", users.client)
+    first = mine.SearchPersonBySsin(ssin=UNKNOWN_SSIN)
+    mine.SearchPersonBySsin(ssin=GOOD)
+    soap("Identification", users.other).SearchPersonBySsin(ssin=UNKNOWN_SSIN)
+    admin = soap("Admin", users.admin)
+
+    by_ssin = admin.ConsultAuditLog(ssin=UNKNOWN_SSIN).entries.entry
+    assert [(e.cbeNumber, e.operation, e.ssins.ssin) for e in by_ssin] == [
+        (OTHER_CBE, "SearchPersonBySsin", [UNKNOWN_SSIN]),  # newest first
+        (CLIENT_CBE, "SearchPersonBySsin", [UNKNOWN_SSIN]),
+    ]
+    assert by_ssin[1].ticketCBSS == str(ticket(first))
+    assert (by_ssin[1].username, by_ssin[1].statusCode) == (users.client, "MSG00005")
+    assert by_ssin[1].at == first.informationCBSS.timestampReceive
+
+    assert len(admin.ConsultAuditLog(cbeNumber=CLIENT_CBE).entries.entry) == 2
+    both = admin.ConsultAuditLog(cbeNumber=CLIENT_CBE, ssin=GOOD).entries.entry
+    assert [e.ssins.ssin for e in both] == [[GOOD]]
+    assert len(admin.ConsultAuditLog(fromDate=today(), toDate=today()).entries.entry) >= 5
+    nothing = admin.ConsultAuditLog(toDate=date(2020, 1, 1))
+    assert (nothing.status.value, nothing.status.code) == ("NO_DATA_FOUND", "MSG00100")
+
+    page = admin.ConsultAuditLog(maximumResultCount=2)
+    assert len(page.entries.entry) == 2
+    assert [(i.fieldName, i.fieldValue) for i in page.status.information] == [("truncated", "true")]
+    bad = admin.ConsultAuditLog(fromDate=today(), toDate=date(2020, 1, 1))
+    assert (bad.status.value, bad.status.code) == ("NO_RESULT", "MSG00008")
+
+
+def test_clients_cannot_consult_the_audit_log(soap, users):
+    fault = refusal(lambda: soap("Admin", users.client).ConsultAuditLog())
+    assert detail(fault, "reasonCode") == "MSG00016"

@@ -278,16 +278,41 @@ class AuditRepository:
         row = self._conn.execute(
             select(audit_log).where(audit_log.c.ticket_cbss == ticket_cbss)
         ).first()
-        if row is None:
-            return None
-        return AuditEntry(
-            row.at,
-            row.ticket_cbss,
-            row.cbe_number,
-            row.username,
-            row.service,
-            row.operation,
-            tuple(row.ssins),
-            row.status_code,
-            row.duration_ms,
+        return None if row is None else _audit_entry(row)
+
+    def search(
+        self,
+        cbe_number: str | None,
+        ssin: str | None,
+        since: datetime | None,
+        before: datetime | None,
+        limit: int,
+    ) -> list[AuditEntry]:
+        """Entries matching every filter given, newest first, at most `limit`."""
+        query = select(audit_log)
+        if cbe_number is not None:
+            query = query.where(audit_log.c.cbe_number == cbe_number)
+        if ssin is not None:  # the GIN index on ssins answers `@>`
+            query = query.where(audit_log.c.ssins.contains([ssin]))
+        if since is not None:
+            query = query.where(audit_log.c.at >= since)
+        if before is not None:
+            query = query.where(audit_log.c.at < before)
+        rows = self._conn.execute(
+            query.order_by(audit_log.c.at.desc(), audit_log.c.id.desc()).limit(limit)
         )
+        return [_audit_entry(row) for row in rows]
+
+
+def _audit_entry(row: Row[Any]) -> AuditEntry:
+    return AuditEntry(
+        row.at,
+        row.ticket_cbss,
+        row.cbe_number,
+        row.username,
+        row.service,
+        row.operation,
+        tuple(row.ssins),
+        row.status_code,
+        row.duration_ms,
+    )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from spyne import Application, Boolean, DateTime, Long, ServiceBase
+from spyne import Application, Boolean, Date, DateTime, Integer, Long, ServiceBase
 
 from raas import usecases
 from raas.models.flows import Flow as DomainFlow
@@ -15,6 +15,7 @@ from raas.services.types import (
     CbeNumber,
     ComplexModel,
     Flow,
+    Ssin,
     Text,
     TypeDossierCode,
     Unicode,
@@ -155,6 +156,40 @@ class RevokeFlowAuthorizationResponse(ComplexModel):
     _type_info = response_fields()
 
 
+class AuditEntry(ComplexModel):
+    """One call, accepted or refused, as the gateway recorded it."""
+
+    __namespace__ = NS
+    _type_info = [
+        ("at", required(DateTime)),
+        ("ticketCBSS", required(Unicode)),
+        ("cbeNumber", optional(Unicode)),
+        ("username", optional(Unicode)),
+        ("service", required(Unicode)),
+        ("operation", required(Unicode)),
+        # the ssins the request named (as sent, valid or not) and, when replaced, the active one
+        ("ssins", optional(Array(Unicode, member_name="ssin"))),
+        ("statusCode", required(Unicode)),
+        ("durationMs", required(Integer)),
+    ]
+
+
+class ConsultAuditLogRequest(ComplexModel):
+    __namespace__ = NS
+    _type_info = request_fields(
+        ("cbeNumber", optional(CbeNumber)),
+        ("ssin", optional(Ssin)),
+        ("fromDate", optional(Date)),
+        ("toDate", optional(Date)),
+        ("maximumResultCount", optional(Integer(ge=1, le=1000))),
+    )
+
+
+class ConsultAuditLogResponse(ComplexModel):
+    __namespace__ = NS
+    _type_info = response_fields(("entries", optional(Array(AuditEntry, member_name="entry"))))
+
+
 def wire_report(report: LinkReport) -> Report:
     return Report(
         reportId=report.report_id,
@@ -236,6 +271,40 @@ class AdminService(ServiceBase):
         """Withdraw an authorization; the organisation's subscription to the flow ends with it."""
         revoked = notifications.revoke(call.uow, request.cbeNumber, DomainFlow(request.flow))
         return RevokeFlowAuthorizationResponse(status=status("OK", wasGranted=str(revoked).lower()))
+
+    @operation(ConsultAuditLogRequest, ConsultAuditLogResponse, Kind.CONSULT)
+    def ConsultAuditLog(call: Call, request: ConsultAuditLogRequest):  # noqa: N802, N805
+        """Audit entries, newest first, by organisation, ssin and days (Brussels) when given.
+
+        At most `maximumResultCount` (default 100, at most 1000); `information` says
+        `truncated=true` when more entries match: narrow the filters to see them.
+        """
+        entries, truncated = usecases.consult_audit_log(
+            call.uow,
+            request.cbeNumber,
+            request.ssin,
+            request.fromDate,
+            request.toDate,
+            request.maximumResultCount or 100,
+        )
+        items = [
+            AuditEntry(
+                at=e.at,
+                ticketCBSS=str(e.ticket_cbss),
+                cbeNumber=e.cbe_number,
+                username=e.username,
+                service=e.service,
+                operation=e.operation,
+                ssins=list(e.ssins) or None,
+                statusCode=e.status_code,
+                durationMs=e.duration_ms,
+            )
+            for e in entries
+        ]
+        answer = found(items)
+        if truncated:
+            answer = status("DATA_FOUND", truncated="true")
+        return ConsultAuditLogResponse(status=answer, entries=items or None)
 
 
 def application() -> Application:

@@ -6,9 +6,11 @@ Each use case opens its own unit of work and commits it; services never touch tr
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date, datetime, time, timedelta
 from typing import TypeVar
 
 from raas.authentic_source import StubAuthenticSource
+from raas.clock import BRUSSELS
 from raas.models.errors import AuthenticationFailed, InvalidData, UnknownSsin
 from raas.models.persons import Person
 from raas.models.type_dossiers import TypeDossier, is_valid_code
@@ -96,3 +98,36 @@ def record_audit(uow: UowFactory, entry: AuditEntry) -> None:
     with uow() as tx:
         tx.audit.record(entry)
         tx.commit()
+
+
+AUDIT_PAGE_MAX = 1000
+
+
+def consult_audit_log(
+    uow: UowFactory,
+    cbe_number: str | None,
+    ssin: str | None,
+    first: date | None,
+    last: date | None,
+    limit: int = 100,
+) -> tuple[list[AuditEntry], bool]:
+    """Audit entries matching the filters, newest first: (at most `limit`, whether more exist).
+
+    `first` and `last` are Belgian days, both included.
+    """
+    if cbe_number is not None:
+        try:
+            cbe_number = normalise_cbe_number(cbe_number)
+        except ValueError as error:
+            raise InvalidData(str(error), cbeNumber=cbe_number) from error
+    if first is not None and last is not None and last < first:
+        raise InvalidData("toDate is before fromDate", toDate=last.isoformat())
+    if not 1 <= limit <= AUDIT_PAGE_MAX:
+        raise InvalidData(
+            f"at most {AUDIT_PAGE_MAX} entries at once", maximumResultCount=str(limit)
+        )
+    since = None if first is None else datetime.combine(first, time(), BRUSSELS)
+    before = None if last is None else datetime.combine(last + timedelta(days=1), time(), BRUSSELS)
+    with uow() as tx:
+        found = tx.audit.search(cbe_number, ssin, since, before, limit + 1)
+    return found[:limit], len(found) > limit

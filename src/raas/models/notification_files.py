@@ -129,7 +129,10 @@ _NOT_XML = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-
 
 def _x(value: object) -> str:
     """Text content: escaped, and any character XML cannot carry replaced by U+FFFD."""
-    return _NOT_XML.sub("\ufffd", escape(str(value)))
+    text = str(value)
+    if text.isalnum():  # ssins, cbe numbers, most names: nothing to escape (and 4x faster)
+        return text
+    return _NOT_XML.sub("\ufffd", escape(text))
 
 
 def voucher(header: FileHeader, record_count: int, sha256: str) -> bytes:

@@ -39,8 +39,9 @@ def import_csv(uow: UowFactory, lines: Iterable[str]) -> Imported:
     In one transaction: the persons are written in bulk (a REPLACED one keeping its status for
     now), every changed identification gets its IDENTIFICATION_DATA event, then the REPLACED
     rows are replaced in file order, so a NEW given in the same file exists and a chain A→B,
-    B→C ends on C. A refused replacement refuses the whole file. New persons record nothing,
-    not even one the file gives already REPLACED (nobody can hold it: no one to tell).
+    B→C ends on C. A refused replacement, or a row that would undo a replacement (ACTIVE or
+    CANCELED for a person already REPLACED), refuses the whole file. New persons record nothing,
+    nor does one the file gives already REPLACED, unless lines reached it earlier in the file.
     """
     numbered, errors = parse_numbered_persons_csv(lines)
     if errors:
@@ -50,20 +51,36 @@ def import_csv(uow: UowFactory, lines: Iterable[str]) -> Imported:
 
 def _import(uow: UowFactory, numbered: list[tuple[int, Person]]) -> Imported:
     with uow() as tx:
-        # A person the file adds already REPLACED is history: replaced, checked, but no event.
+        # A person the file adds already REPLACED is history: replaced and checked, with no
+        # event unless lines reached it earlier in the file.
         known = tx.persons.existing(
             person.ssin for _, person in numbered if person.status is PersonStatus.REPLACED
         )
+        # The source does not undo a replacement: the person's lines are on its successor.
+        replaced_before = tx.persons.replaced_among(
+            person.ssin for _, person in numbered if person.status is not PersonStatus.REPLACED
+        )
+        refused = [
+            f"line {line}: {person.ssin} is replaced by {replaced_before[person.ssin]}: "
+            f"a replacement cannot be undone (status {person.status.value})"
+            for line, person in numbered
+            if person.ssin in replaced_before
+        ]
+        if refused:
+            return Imported(errors=tuple(refused))
         events = 0
 
         def record(changes: Changes) -> None:
             nonlocal events
             events += _record_changes(tx, changes)
 
+        # In ssin order: every import locks the persons it changes in the same order.
         added, updated = upsert_persons(
-            tx.connection, (person for _, person in numbered), changed=record
+            tx.connection,
+            sorted((person for _, person in numbered), key=lambda person: person.ssin),
+            changed=record,
         )
-        replaced, refused = 0, []
+        replaced = 0
         for line, person in numbered:
             if person.status is not PersonStatus.REPLACED:
                 continue
@@ -76,7 +93,7 @@ def _import(uow: UowFactory, numbered: list[tuple[int, Person]]) -> Imported:
                 continue
             if done.done:  # not when the file repeats a replacement already made
                 replaced += 1
-                if person.ssin in known:
+                if person.ssin in known or done.recipients:
                     events += 1  # its SSIN_REPLACEMENT
         if refused:
             return Imported(errors=tuple(refused))  # leaving without commit: nothing imported

@@ -198,6 +198,21 @@ def test_admins_consult_the_audit_log_by_organisation_ssin_and_day(soap, users, 
     page = admin.ConsultAuditLog(maximumResultCount=2)
     assert len(page.entries.entry) == 2
     assert [(i.fieldName, i.fieldValue) for i in page.status.information] == [("truncated", "true")]
+    everything = admin.ConsultAuditLog(maximumResultCount=1000).entries.entry
+    pages, older_than = [], None
+    while True:
+        page = admin.ConsultAuditLog(maximumResultCount=2, olderThan=older_than)
+        pages.extend(page.entries.entry)
+        if not page.status.information:
+            break
+        older_than = page.entries.entry[-1].ticketCBSS
+    # the pages hold every entry once, newest first (each call adds one more entry on top)
+    tickets = [e.ticketCBSS for e in pages]
+    assert len(tickets) == len(set(tickets)) and {e.ticketCBSS for e in everything} <= set(tickets)
+    assert [e.at for e in pages] == sorted((e.at for e in pages), reverse=True)
+    assert len(admin.ConsultAuditLog(toDate=date.max).entries.entry) >= 5
+    unknown = admin.ConsultAuditLog(olderThan="00000000-0000-0000-0000-000000000000")
+    assert (unknown.status.value, unknown.status.code) == ("NO_RESULT", "MSG00008")
     bad = admin.ConsultAuditLog(fromDate=today(), toDate=date(2020, 1, 1))
     assert (bad.status.value, bad.status.code) == ("NO_RESULT", "MSG00008")
 

@@ -146,6 +146,32 @@ def test_an_unknown_successor_is_created_from_the_old_persons_data(uow, load) ->
     )
 
 
+def test_lines_that_reached_a_new_person_earlier_in_the_file_follow_it_with_an_event(
+    uow, load
+) -> None:
+    """A -> NEW (new in the file), then NEW -> C: the holder of A hears of both steps."""
+    _inscribe(uow, ORG_1, A, "902", D("2024-01-01"))
+    new_row = f"{NEW},Van den Broucke,Jan,1985-03-14,MALE,REPLACED,{C}"
+    done = load(replaced(A, NEW), new_row)
+    assert done.code == 0 and "1 persons added, 0 updated, 2 replaced; 2 events" in done.out
+    assert _lines(uow, C) == [(ORG_1, "902", "2024-01-01", None)]
+    assert [
+        (e.ssin, e.payload["activeSsin"], e.recipients) for e in _events(uow, "SSIN_REPLACEMENT")
+    ] == [(A, NEW, (ORG_1,)), (NEW, C, (ORG_1,))]
+
+
+@pytest.mark.parametrize("status", ["ACTIVE", "CANCELED"])
+def test_a_row_cannot_undo_a_replacement(uow, load, raas, engine, status) -> None:
+    _inscribe(uow, ORG_1, A, "902", D("2024-01-01"))
+    assert raas("source", "replace", A, B).code == 0
+    before = _snapshot(engine)
+    done = load(ROWS[A].removesuffix("ACTIVE,") + f"{status},")
+    assert done.code == 2
+    assert f"line 2: {A} is replaced by {B}: a replacement cannot be undone" in done.err
+    assert _snapshot(engine) == before
+    assert (_person(uow, A).status, _person(uow, A).replaced_by) == (PersonStatus.REPLACED, B)
+
+
 def test_a_new_person_given_replaced_is_added_then_replaced_without_event(uow, load) -> None:
     """The source's history: checked like any replacement, but nobody can hold it yet."""
     old, new = make_ssin(1990, 1, 1, 2), make_ssin(1990, 1, 1, 4)

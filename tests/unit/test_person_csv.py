@@ -184,3 +184,15 @@ def test_good_lines_are_kept_and_line_numbers_count_blank_and_multiline_records(
         "line 2: lastName: a name holds no control or unassigned characters",
         "line 5: birthDate '2001-02-30' is not a date YYYY-MM-DD, YYYY-MM-00 or YYYY-00-00",
     ]
+
+
+def test_names_follow_the_services_rules() -> None:
+    persons, errors = _parse(
+        f"{MAN},---,Jan,1985-07-30,MALE,ACTIVE,",
+        f"{WOMAN},Maes,{'E' * 201},2001-02-03,FEMALE,ACTIVE,",
+    )
+    assert persons == []
+    assert errors == [
+        "line 2: lastName: a name holds at least one letter",
+        "line 3: firstName: a name has at most 200 characters",
+    ]

@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 from stdnum.be import nn
 
 from raas.models.persons import Gender, IncompleteDate, Person, PersonStatus, name_problem
+from raas.models.phonetic import normalise
 from raas.models.ssin import register_of
 
 _E = TypeVar("_E", bound=Enum)
@@ -122,6 +123,8 @@ def _required_name(column: str) -> Callable[[dict[str, str]], str]:
             raise _LineError(f"{column} is missing")
         if problem := name_problem(fields[column]):
             raise _LineError(f"{column}: {problem}")
+        if not normalise(fields[column]):
+            raise _LineError(f"{column}: a name holds at least one letter")
         return fields[column]
 
     return parse

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import Any, Literal
 from uuid import UUID
 
-from sqlalchemy import Connection, Row, Select, any_, func, literal_column, or_, select
+from sqlalchemy import Connection, Row, Select, any_, func, literal_column, or_, select, tuple_
 from sqlalchemy.dialects.postgresql import insert
 
 from raas.models.persons import Gender, IncompleteDate, Person, PersonStatus
@@ -142,6 +142,16 @@ class PersonRepository:
                 select(source_persons.c.ssin).where(source_persons.c.ssin == any_(list(ssins)))
             )
         )
+
+    def replaced_among(self, ssins: Iterable[str]) -> dict[str, str]:
+        """Those of `ssins` the source has REPLACED, with their successor (one query)."""
+        rows = self._conn.execute(
+            select(source_persons.c.ssin, source_persons.c.replaced_by).where(
+                source_persons.c.ssin == any_(list(ssins)),
+                source_persons.c.status == PersonStatus.REPLACED.value,
+            )
+        )
+        return {row.ssin: row.replaced_by for row in rows}
 
     def add(self, person: Person) -> bool:
         """Insert a new person (and index its surname); False when the ssin is taken."""
@@ -287,9 +297,22 @@ class AuditRepository:
         since: datetime | None,
         before: datetime | None,
         limit: int,
+        older_than: UUID | None = None,
     ) -> list[AuditEntry]:
-        """Entries matching every filter given, newest first, at most `limit`."""
+        """Entries matching every filter given, newest first, at most `limit`; with
+        `older_than`, only those after that entry (its ticket) in that order."""
         query = select(audit_log)
+        if older_than is not None:
+            mark = (
+                select(audit_log.c.at, audit_log.c.id)
+                .where(audit_log.c.ticket_cbss == older_than)
+                .limit(1)
+                .subquery()
+            )
+            query = query.where(
+                tuple_(audit_log.c.at, audit_log.c.id)
+                < select(mark.c.at, mark.c.id).scalar_subquery()
+            )
         if cbe_number is not None:
             query = query.where(audit_log.c.cbe_number == cbe_number)
         if ssin is not None:  # the GIN index on ssins answers `@>`

@@ -76,6 +76,9 @@ audit_log = Table(
     Column("duration_ms", Integer, nullable=False),
     Index("ix_audit_log_cbe_number_at", "cbe_number", "at"),
     Index("ix_audit_log_ssins", "ssins", postgresql_using="gin"),
+    # ConsultAuditLog: by time alone, and the page after a given entry.
+    Index("ix_audit_log_at_id", "at", "id"),
+    Index("ix_audit_log_ticket_cbss", "ticket_cbss"),
 )
 
 # The stub authentic source (national register + BIS register) keeps its persons here.

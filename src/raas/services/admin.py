@@ -182,6 +182,8 @@ class ConsultAuditLogRequest(ComplexModel):
         ("fromDate", optional(Date)),
         ("toDate", optional(Date)),
         ("maximumResultCount", optional(Integer(ge=1, le=1000))),
+        # the ticketCBSS of the last entry of the previous page: the next page
+        ("olderThan", optional(Unicode(max_len=36))),
     )
 
 
@@ -277,7 +279,8 @@ class AdminService(ServiceBase):
         """Audit entries, newest first, by organisation, ssin and days (Brussels) when given.
 
         At most `maximumResultCount` (default 100, at most 1000); `information` says
-        `truncated=true` when more entries match: narrow the filters to see them.
+        `truncated=true` when more entries match: ask again with `olderThan` the ticketCBSS of
+        the last entry received for the next page.
         """
         entries, truncated = usecases.consult_audit_log(
             call.uow,
@@ -286,6 +289,7 @@ class AdminService(ServiceBase):
             request.fromDate,
             request.toDate,
             request.maximumResultCount or 100,
+            request.olderThan,
         )
         items = [
             AuditEntry(

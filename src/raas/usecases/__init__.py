@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from typing import TypeVar
+from uuid import UUID
 
 from raas.authentic_source import StubAuthenticSource
 from raas.clock import BRUSSELS
@@ -110,10 +111,12 @@ def consult_audit_log(
     first: date | None,
     last: date | None,
     limit: int = 100,
+    older_than: str | None = None,
 ) -> tuple[list[AuditEntry], bool]:
     """Audit entries matching the filters, newest first: (at most `limit`, whether more exist).
 
-    `first` and `last` are Belgian days, both included.
+    `first` and `last` are Belgian days, both included. `older_than`, the ticketCBSS of the
+    last entry of a page, gives the next page.
     """
     if cbe_number is not None:
         try:
@@ -127,7 +130,17 @@ def consult_audit_log(
             f"at most {AUDIT_PAGE_MAX} entries at once", maximumResultCount=str(limit)
         )
     since = None if first is None else datetime.combine(first, time(), BRUSSELS)
-    before = None if last is None else datetime.combine(last + timedelta(days=1), time(), BRUSSELS)
+    before = None
+    if last is not None and last < date.max:
+        before = datetime.combine(last + timedelta(days=1), time(), BRUSSELS)
+    mark = None
+    if older_than is not None:
+        try:
+            mark = UUID(older_than)
+        except ValueError:
+            raise InvalidData("not a ticketCBSS", olderThan=older_than[:40]) from None
     with uow() as tx:
-        found = tx.audit.search(cbe_number, ssin, since, before, limit + 1)
+        if mark is not None and tx.audit.by_ticket(mark) is None:
+            raise InvalidData("no audit entry has this ticketCBSS", olderThan=older_than)
+        found = tx.audit.search(cbe_number, ssin, since, before, limit + 1, mark)
     return found[:limit], len(found) > limit

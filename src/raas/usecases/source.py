@@ -161,8 +161,9 @@ def replace_in(tx: UnitOfWork, old: str, new: str, *, notify: bool = True) -> Re
     locks, the moves and the event. A refusal raises before anything is written, so the caller
     may go on with other work in `tx` (the CSV import reports every refused line).
 
-    `notify=False` records no event: for an `old` added in this same transaction (the import
-    loading the source's history), which nobody can hold yet, so there is no one to tell.
+    `notify=False` records no event when nobody holds `old` or the active end: for an `old`
+    added in this same transaction (the import loading the source's history). When someone
+    does (lines moved onto it earlier in the same import), the event is recorded all the same.
     """
     check_replacement(old, new)
     source = StubAuthenticSource(tx.persons)
@@ -196,7 +197,7 @@ def _move(
     lines = tx.register.move(old, active)
     moved, deleted = tx.links.move(old, active, uuid4())
     tx.persons.update(dataclasses.replace(person, status=PersonStatus.REPLACED, replaced_by=new))
-    if notify:
+    if notify or recipients:
         tx.events.record(
             Event(
                 kind="SSIN_REPLACEMENT",

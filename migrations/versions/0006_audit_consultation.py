@@ -6,7 +6,6 @@ Create Date: 2026-11-23 01:12:29.440904
 """
 
 from alembic import op
-import sqlalchemy as sa
 
 
 revision = '0006'

@@ -336,10 +336,14 @@ class NotificationRepository:
 
     # -- files ---------------------------------------------------------------------------------
 
-    def files_of_day(self, day: date) -> list[FileInfo]:
-        """Every organisation's files of a day (for the run)."""
-        rows = self._conn.execute(select(*_INFO).where(notification_files.c.file_date == day))
-        return [_info(r) for r in rows]
+    def files_of_day(self, day: date) -> list[tuple[FileInfo, bytes]]:
+        """Every organisation's files of a day with their vouchers (for the run)."""
+        rows = self._conn.execute(
+            select(*_INFO, notification_files.c.voucher).where(
+                notification_files.c.file_date == day
+            )
+        )
+        return [(_info(r), r.voucher) for r in rows]
 
     def files(self, cbe_number: str, first: date | None, last: date | None) -> list[FileInfo]:
         """An organisation's files, by date then flow."""

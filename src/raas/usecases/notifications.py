@@ -169,7 +169,7 @@ def _run_day(uow: UowFactory, day: date, box: Outbox, progress: Progress | None)
         # The subscriptions as they were when the day was claimed: a day run again, or finished
         # after a kill, builds exactly the files it would have built the first time.
         targets = tx.notifications.frozen_targets(day)
-        stored = {(f.cbe_number, f.flow): f for f in tx.notifications.files_of_day(day)}
+        stored = {(f.cbe_number, f.flow): (f, v) for f, v in tx.notifications.files_of_day(day)}
         last = tx.notifications.last_sequences()
     restored = _restore(uow, box, list(stored.values()))
     to_build = [t for t in targets if (t.cbe_number, t.flow) not in stored]
@@ -203,12 +203,14 @@ def _claim(uow: UowFactory, day: date) -> int | None:
     return claimed
 
 
-def _restore(uow: UowFactory, box: Outbox, files: list[FileInfo]) -> int:
-    """Rewrite the outbox copies of committed files that are missing or differ; how many."""
+def _restore(uow: UowFactory, box: Outbox, files: list[tuple[FileInfo, bytes]]) -> int:
+    """Rewrite the outbox copies of committed files that are missing or differ; how many.
+
+    The stored bytes are the truth, also for the voucher: GetNotificationFile serves them.
+    """
     restored = 0
-    for info in files:
+    for info, proof in files:
         header = FileHeader(info.cbe_number, info.flow, info.file_date, info.sequence_number)
-        proof = voucher(header, info.record_count, info.sha256)
         data_ok = box.holds(info.cbe_number, info.file_name, info.sha256)
         voucher_ok = box.holds(info.cbe_number, header.voucher_name, _sha256(proof))
         if data_ok and voucher_ok:

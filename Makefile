@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install run serve test test-fast lint wsdl db-check lock clean
+.PHONY: install run serve test test-fast lint wsdl db-check lock clean bench
 
 $(STAMP): pyproject.toml requirements.lock
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed (spyne 2.14 does not import on 3.12+): set PYTHON=/path/to/python3.11"; exit 1; }
@@ -35,6 +35,10 @@ test-fast: install
 
 lint: install
 	$(BIN)/ruff check src tests migrations bench
+
+## bench: builds the benchmark data sets once (kept), then prints the table of every hot operation
+bench: install
+	$(BIN)/python bench/suite.py $(BENCH_ARGS)
 
 ## wsdl: rewrite wsdl/ and xsd/ from the service definitions (commit the result)
 wsdl: install

@@ -17,9 +17,11 @@ class Settings:
     max_body_bytes: int = 2 * 1024 * 1024
     max_xml_depth: int = 64
     auth_cache_seconds: float = 60.0
+    user_cache_seconds: float = 60.0  # users remembered; a change in `users` is seen at once
     pool_size: int = 5
     log_json: bool = False
     outbox: Path | None = None  # where `raas notifications run` delivers; default data_dir/outbox
+    benchmark_noop: bool = False  # mounts /Benchmark, the no-op operation of `make bench`
 
     @property
     def embedded_pgdata(self) -> Path:
@@ -45,7 +47,11 @@ class Settings:
             auth_cache_seconds=float(
                 env.get("RAAS_AUTH_CACHE_SECONDS", defaults.auth_cache_seconds)
             ),
+            user_cache_seconds=float(
+                env.get("RAAS_USER_CACHE_SECONDS", defaults.user_cache_seconds)
+            ),
             pool_size=int(env.get("RAAS_POOL_SIZE", defaults.pool_size)),
             log_json=env.get("RAAS_LOG_JSON", "").lower() in {"1", "true", "yes"},
             outbox=Path(env["RAAS_OUTBOX"]) if env.get("RAAS_OUTBOX") else None,
+            benchmark_noop=env.get("RAAS_BENCHMARK_NOOP", "") == "1",
         )

@@ -119,3 +119,43 @@ def test_the_cache_never_holds_the_password(cache, stored_hash):
         if isinstance(value, bytes | bytearray):
             assert PASSWORD.encode() not in value
             assert PASSWORD.encode("utf-16-le") not in value
+
+
+def test_a_user_read_recently_is_answered_from_memory_until_user_ttl(clock):
+    cache = VerificationCache(60, clock=clock, user_ttl=5, users_changed=lambda: False)
+    reads: list[str] = []
+
+    def load() -> str:
+        reads.append("read")
+        return f"stored user, read #{len(reads)}"
+
+    assert cache.user("alice", load) == "stored user, read #1"
+    clock.now += 4.9
+    assert cache.user("alice", load) == "stored user, read #1"
+    clock.now += 0.2
+    assert cache.user("alice", load) == "stored user, read #2"
+    assert len(reads) == 2
+
+
+def test_a_change_in_users_forgets_every_remembered_user(clock):
+    changes = [False]
+    cache = VerificationCache(60, clock=clock, user_ttl=60, users_changed=lambda: changes.pop())
+    answers = iter(["old role", "new role"])
+    assert cache.user("alice", lambda: next(answers)) == "old role"
+    changes.append(True)
+    assert cache.user("alice", lambda: next(answers)) == "new role"
+
+
+def test_an_unknown_user_is_not_remembered(clock):
+    cache = VerificationCache(60, clock=clock, user_ttl=5, users_changed=lambda: False)
+    answers = iter([None, "created since"])
+    assert cache.user("bob", lambda: next(answers)) is None
+    assert cache.user("bob", lambda: next(answers)) == "created since"
+
+
+def test_users_are_not_remembered_by_default(clock):
+    cache = VerificationCache(60, clock=clock)
+    reads = []
+    for _ in range(3):
+        cache.user("carol", lambda: reads.append(1) or "stored")
+    assert len(reads) == 3

@@ -65,12 +65,16 @@ def create_database_if_missing(url: URL) -> bool:
 
 
 def make_engine(url: URL, pool_size: int = 5) -> Engine:
-    """An engine with a small pool; the service uses one per worker process."""
+    """An engine with a small pool; the service uses one per worker process.
+
+    No pre-ping: it cost a round trip per transaction. A connection the server dropped fails its
+    first statement instead (the unit of work answers MSG00001), and SQLAlchemy then discards
+    every pooled connection older than the failure, so the next requests get new ones.
+    """
     return create_engine(
         url,
         pool_size=pool_size,
         max_overflow=pool_size,
-        pool_pre_ping=True,
         pool_recycle=1800,
         connect_args={"connect_timeout": 5, "application_name": "raas"},
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from types import TracebackType
 
 from sqlalchemy import Connection, Engine
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from raas.models.errors import ServiceUnavailable
 from raas.persistence.events import EventRepository
@@ -29,15 +29,22 @@ class TransientConflict(Exception):
 
 
 class UnitOfWork:
-    """`with uow:` opens a transaction; `commit()` keeps it; leaving without commit rolls back."""
+    """`with uow:` opens a transaction; `commit()` keeps it; leaving without commit rolls back.
 
-    def __init__(self, engine: Engine) -> None:
+    `autocommit=True` is for one statement that is its own transaction (the audit entry): it saves
+    the round trips of BEGIN and COMMIT.
+    """
+
+    def __init__(self, engine: Engine, autocommit: bool = False) -> None:
         self._engine = engine
+        self._autocommit = autocommit
         self._conn: Connection | None = None
 
     def __enter__(self) -> UnitOfWork:
         try:
             self._conn = self._engine.connect()
+            if self._autocommit:
+                self._conn = self._conn.execution_options(isolation_level="AUTOCOMMIT")
             self._conn.begin()
         except DBAPIError as error:
             raise ServiceUnavailable("the database cannot be reached") from error
@@ -78,6 +85,8 @@ class UnitOfWork:
             self._conn = None
         if isinstance(exc, DBAPIError) and exc.connection_invalidated:
             raise ServiceUnavailable("the database connection was lost") from exc
+        if isinstance(exc, OperationalError):  # shutting down, out of connections, timeouts
+            raise ServiceUnavailable(f"the database is unavailable: {exc.orig}") from exc
         if (
             isinstance(exc, DBAPIError)
             and getattr(exc.orig, "sqlstate", None) in TRANSIENT_SQLSTATES

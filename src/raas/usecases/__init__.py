@@ -21,7 +21,7 @@ from raas.persistence.repositories import AuditEntry
 from raas.persistence.uow import TransientConflict, UnitOfWork
 from raas.usecases.ssins import check_structure
 
-UowFactory = Callable[[], UnitOfWork]
+UowFactory = Callable[..., UnitOfWork]  # UnitOfWork(engine, autocommit=False) bound to its engine
 T = TypeVar("T")
 ATTEMPTS = 5
 
@@ -38,8 +38,11 @@ def retrying(work: Callable[[], T]) -> T:
 
 def authenticate(uow: UowFactory, cache: VerificationCache, username: str, password: str) -> User:
     """The user whose password this is; AuthenticationFailed otherwise."""
-    with uow() as tx:
-        stored = tx.users.get(username)
+    def load():  # type: ignore[no-untyped-def]
+        with uow() as tx:
+            return tx.users.get(username)
+
+    stored = cache.user(username, load)
     if stored is None or not cache.verify(stored.password_hash, password):
         raise AuthenticationFailed(username)
     return stored.user
@@ -95,8 +98,8 @@ def search_person_by_ssin(uow: UowFactory, ssin: str) -> Person:
 
 
 def record_audit(uow: UowFactory, entry: AuditEntry) -> None:
-    """Write one audit entry in its own transaction."""
-    with uow() as tx:
+    """Write one audit entry: one INSERT, its own transaction."""
+    with uow(autocommit=True) as tx:
         tx.audit.record(entry)
         tx.commit()
 

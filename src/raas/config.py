@@ -17,7 +17,6 @@ class Settings:
     max_body_bytes: int = 2 * 1024 * 1024
     max_xml_depth: int = 64
     auth_cache_seconds: float = 60.0
-    user_cache_seconds: float = 60.0  # users remembered; a change in `users` is seen at once
     pool_size: int = 5
     log_json: bool = False
     outbox: Path | None = None  # where `raas notifications run` delivers; default data_dir/outbox
@@ -46,9 +45,6 @@ class Settings:
             max_xml_depth=int(env.get("RAAS_MAX_XML_DEPTH", defaults.max_xml_depth)),
             auth_cache_seconds=float(
                 env.get("RAAS_AUTH_CACHE_SECONDS", defaults.auth_cache_seconds)
-            ),
-            user_cache_seconds=float(
-                env.get("RAAS_USER_CACHE_SECONDS", defaults.user_cache_seconds)
             ),
             pool_size=int(env.get("RAAS_POOL_SIZE", defaults.pool_size)),
             log_json=env.get("RAAS_LOG_JSON", "").lower() in {"1", "true", "yes"},

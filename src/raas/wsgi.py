@@ -16,7 +16,6 @@ from raas.passwords import VerificationCache
 from raas.persistence.database import database_url, make_engine
 from raas.persistence.health import database_ok
 from raas.persistence.uow import UnitOfWork
-from raas.persistence.user_changes import UserChanges
 from raas.services import admin, benchmark, identification, linkregister, register
 from raas.services.documents import ServiceDocuments, build_documents, request_schema
 from raas.services.gateway import Endpoint, Gateway, GatewayLimits
@@ -72,11 +71,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     if engine is None:
         engine = make_engine(database_url(settings), settings.pool_size)
     uow = partial(UnitOfWork, engine)
-    cache = VerificationCache(
-        settings.auth_cache_seconds,
-        user_ttl=settings.user_cache_seconds,
-        users_changed=UserChanges(engine.url).changed,
-    )
+    cache = VerificationCache(settings.auth_cache_seconds)
     modules = SERVICES + ((benchmark,) if settings.benchmark_noop else ())
     endpoints = {f"/{e.name}": e for e in (_endpoint(m, settings.public_url) for m in modules)}
     return Gateway(

@@ -34,6 +34,12 @@ from raas.models.periods import Period
 from raas.persistence.ranges import to_periods, to_ranges
 from raas.persistence.tables import metadata
 
+_LINES = (
+    "SELECT type_dossier, periods FROM register_lines "
+    "WHERE cbe_number = %(cbe_number)s AND ssin = %(ssin)s ORDER BY type_dossier COLLATE \"C\""
+)
+_LINES_OF_TYPE = _LINES.replace("ORDER BY", "AND type_dossier = %(type_dossier)s ORDER BY")
+
 register_lines = Table(
     "register_lines",
     metadata,
@@ -93,13 +99,12 @@ class RegisterRepository:
         self, cbe_number: str, ssin: str, type_dossier: str | None = None
     ) -> list[Inscription]:
         """The lines of an ssin (in one typeDossier or all), by typeDossier then beginDate."""
-        query = select(register_lines.c.type_dossier, register_lines.c.periods).where(
-            register_lines.c.cbe_number == cbe_number, register_lines.c.ssin == ssin
-        )
-        if type_dossier is not None:
-            query = query.where(register_lines.c.type_dossier == type_dossier)
+        # Written out: Consult runs it on every call (see persistence/repositories.py).
         # Codes sort byte by byte, the same on every server whatever its locale.
-        rows = self._conn.execute(query.order_by(register_lines.c.type_dossier.collate("C")))
+        rows = self._conn.exec_driver_sql(
+            _LINES if type_dossier is None else _LINES_OF_TYPE,
+            {"cbe_number": cbe_number, "ssin": ssin, "type_dossier": type_dossier},
+        )
         return [
             Inscription(ssin, row.type_dossier, period)
             for row in rows

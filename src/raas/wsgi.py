@@ -16,7 +16,14 @@ from raas.passwords import VerificationCache
 from raas.persistence.database import database_url, make_engine
 from raas.persistence.health import database_ok
 from raas.persistence.uow import UnitOfWork
-from raas.services import admin, benchmark, identification, linkregister, register
+from raas.services import (
+    admin,
+    benchmark,
+    identification,
+    linkregister,
+    register,
+    spyne_speedups,
+)
 from raas.services.documents import ServiceDocuments, build_documents, request_schema
 from raas.services.gateway import Endpoint, Gateway, GatewayLimits
 
@@ -37,6 +44,7 @@ logging.getLogger("spyne").setLevel(logging.WARNING)
 # uploaded files early. This service keeps no files open per request, and a full collection of a
 # worker's heap took 50-90 ms: it landed on one request a second, which then set the p99.
 spyne.const.MIN_GC_INTERVAL = float("inf")
+spyne_speedups.apply()
 
 
 def service_documents(public_url: str) -> dict[str, ServiceDocuments]:

@@ -58,7 +58,8 @@ def test_every_operation_of_the_wsdl_has_a_command_with_every_request_field() ->
 def client(engine: Engine, users, live_url, monkeypatch, capsys):  # type: ignore[no-untyped-def]
     """`client(user, "Operation", *options)`: (exit code, printed text) of `raas client`."""
     uow = partial(UnitOfWork, engine)
-    csv = f"ssin,lastName,firstName,birthDate,gender,status,replacedBy\n{PERSON},Peeters,Jan,1985-03-14,MALE,ACTIVE,\n"
+    csv = "ssin,lastName,firstName,birthDate,gender,status,replacedBy\n"
+    csv += f"{PERSON},Peeters,Jan,1985-03-14,MALE,ACTIVE,\n"
     assert sourcefeed.import_csv(uow, io.StringIO(csv)).errors == ()
     usecases.define_type_dossier(uow, CLIENT_CBE, "902", "work incapacity")
     monkeypatch.setenv("RAAS_URL", live_url)
@@ -74,20 +75,39 @@ def client(engine: Engine, users, live_url, monkeypatch, capsys):  # type: ignor
 
 def test_a_write_prints_its_status_and_lines_and_exits_0(client, users) -> None:
     code, out = client(
-        users.client, "Inscribe", "--ssin", PERSON, "--typeDossier", "902",
-        "--period.beginDate", "2025-01-01", "--period.endDate", "2025-06-30",
+        users.client,
+        "Inscribe",
+        "--ssin",
+        PERSON,
+        "--typeDossier",
+        "902",
+        "--period.beginDate",
+        "2025-01-01",
+        "--period.endDate",
+        "2025-06-30",
     )
     assert code == 0
     assert out.splitlines()[0].split()[1:3] == ["OK", "MSG00000"]
     assert out.splitlines()[-2].split() == [
-        "ssin", "typeDossier", "period.beginDate", "period.endDate"
+        "ssin",
+        "typeDossier",
+        "period.beginDate",
+        "period.endDate",
     ]
     assert out.splitlines()[-1].split() == [PERSON, "902", "2025-01-01", "2025-06-30"]
 
 
 def test_json_output_is_the_whole_response(client, users) -> None:
-    client(users.client, "Inscribe", "--ssin", PERSON, "--typeDossier", "902",
-           "--period.beginDate", "2025-01-01")
+    client(
+        users.client,
+        "Inscribe",
+        "--ssin",
+        PERSON,
+        "--typeDossier",
+        "902",
+        "--period.beginDate",
+        "2025-01-01",
+    )
     code, out = client(users.client, "Consult", "--ssin", PERSON, "--json", "--ticket", "my-1")
     answer = json.loads(out)
     assert code == 0
@@ -100,8 +120,16 @@ def test_json_output_is_the_whole_response(client, users) -> None:
 
 def test_no_data_found_exits_0_and_a_refusal_exits_1_with_its_code(client, users) -> None:
     assert client(users.client, "Consult", "--ssin", PERSON)[0] == 0
-    code, out = client(users.client, "Inscribe", "--ssin", PERSON, "--typeDossier", "777",
-                       "--period.beginDate", "2025-01-01")
+    code, out = client(
+        users.client,
+        "Inscribe",
+        "--ssin",
+        PERSON,
+        "--typeDossier",
+        "777",
+        "--period.beginDate",
+        "2025-01-01",
+    )
     assert (code, out.split()[1:3]) == (1, ["NOK", "RAAS0001"])
 
 
@@ -120,14 +148,25 @@ def test_a_client_calling_admin_is_refused_with_msg00016(client, users) -> None:
 
 def test_batch_items_from_options_and_from_a_json_request(client, users, tmp_path) -> None:
     items = tmp_path / "items.json"
-    items.write_text(json.dumps({"inscription": [
-        {"ssin": PERSON, "typeDossier": "777", "period": {"beginDate": "2025-01-01"}},
-    ]}))
+    items.write_text(
+        json.dumps(
+            {
+                "inscription": [
+                    {"ssin": PERSON, "typeDossier": "777", "period": {"beginDate": "2025-01-01"}},
+                ]
+            }
+        )
+    )
     code, out = client(users.client, "InscribeBatch", "--request", str(items), "--json")
     assert json.loads(out)["results"]["result"][0]["status"]["code"] == "RAAS0001"
-    code, out = client(users.client, "InscribeBatch",
-                       "--inscription", f"{PERSON},902,2025-01-01,2025-01-31",
-                       "--inscription", f"{PERSON},902,2025-02-01")
+    code, out = client(
+        users.client,
+        "InscribeBatch",
+        "--inscription",
+        f"{PERSON},902,2025-01-01,2025-01-31",
+        "--inscription",
+        f"{PERSON},902,2025-02-01",
+    )
     assert code == 0
     assert f"{PERSON} 902 2025-01-01" in out.splitlines()[-1]
 

@@ -58,14 +58,24 @@ def _add_fields(command: argparse.ArgumentParser, operation: Operation) -> None:
 
 def _add_common(command: argparse.ArgumentParser) -> None:
     env = os.environ.get
-    command.add_argument("--url", default=env("RAAS_URL", "http://127.0.0.1:8080"),
-                         help="base URL of the services (RAAS_URL)")
+    command.add_argument(
+        "--url",
+        default=env("RAAS_URL", "http://127.0.0.1:8080"),
+        help="base URL of the services (RAAS_URL)",
+    )
     command.add_argument("--user", default=env("RAAS_USER"), help="user name (RAAS_USER)")
-    command.add_argument("--password", default=env("RAAS_PASSWORD"),
-                         help="password (RAAS_PASSWORD; prefer the variable)")
+    command.add_argument(
+        "--password",
+        default=env("RAAS_PASSWORD"),
+        help="password (RAAS_PASSWORD; prefer the variable)",
+    )
     command.add_argument("--ticket", help="your own reference, sent as informationCustomer")
-    command.add_argument("--request", type=Path, metavar="FILE.json",
-                         help="request fields as JSON (wire names); options override them")
+    command.add_argument(
+        "--request",
+        type=Path,
+        metavar="FILE.json",
+        help="request fields as JSON (wire names); options override them",
+    )
     command.add_argument("--json", action="store_true", help="print the answer as JSON")
 
 
@@ -120,8 +130,11 @@ def _merge(into: dict[str, Any], new: dict[str, Any]) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """`python -m raas.client <Operation> …`, the same as `raas client <Operation> …`."""
-    parser = argparse.ArgumentParser(prog="raas client", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="raas client",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     add_commands(parser)
     args = parser.parse_args(argv)
     return int(args.run(args))

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 PERIOD = "period.beginDate period.endDate"
+INSCRIPTION = "ssin! typeDossier! period.beginDate! period.endDate"
 VALIDITY = "validity.beginDate validity.endDate"
 PERSON_DATA = "personData.lastName personData.firstName personData.birthDate personData.gender"
 PERSON = "lastName firstName birthDate gender nationality"
@@ -35,7 +36,11 @@ OPERATIONS: dict[str, Operation] = {
     for op in [
         *_ops(
             "Register",
-            ("Inscribe", f"ssin! typeDossier! period.beginDate! period.endDate {PERSON_DATA}", "inscribe a period"),
+            (
+                "Inscribe",
+                f"{INSCRIPTION} {PERSON_DATA}",
+                "inscribe a period",
+            ),
             ("InscribeBatch", "inscription!", "inscribe 1 to 1000 items, each on its own"),
             ("Remove", f"ssin! typeDossier! {PERIOD}", "remove a key's lines or cut a period"),
             ("Consult", f"ssin! typeDossier {PERIOD}", "your lines of an ssin"),
@@ -54,8 +59,11 @@ OPERATIONS: dict[str, Operation] = {
                 "lastName! firstName birthDate! tolerance gender maximumResultCount",
                 "persons by name and birth date, best match first",
             ),
-            ("RegisterPerson", "lastName! firstName! birthDate! gender! nationality",
-             "a new BIS number, unless the person may exist"),
+            (
+                "RegisterPerson",
+                "lastName! firstName! birthDate! gender! nationality",
+                "a new BIS number, unless the person may exist",
+            ),
             ("UpdatePerson", f"ssin! {PERSON} deceaseDate", "change a BIS person"),
         ),
         *_ops(
@@ -63,8 +71,11 @@ OPERATIONS: dict[str, Operation] = {
             ("ConsultLinksBySsin", "ssin! country keyType", "links of an ssin"),
             ("ConsultLinksByForeignKey", "foreignKey! country! keyType", "links of a foreign key"),
             ("CreateLink", f"ssin! foreignKey! country! keyType! {VALIDITY}", "create a link"),
-            ("UpdateLink", f"linkId! {VALIDITY} ssin foreignKey country keyType",
-             "change a link's validity"),
+            (
+                "UpdateLink",
+                f"linkId! {VALIDITY} ssin foreignKey country keyType",
+                "change a link's validity",
+            ),
             ("ConsultFormats", "country", "the foreign-key formats"),
             ("ReportLink", "linkId! reason!", "report a link you think is wrong"),
         ),
@@ -73,15 +84,20 @@ OPERATIONS: dict[str, Operation] = {
             ("DefineTypeDossier", "cbeNumber! code! description!", "define a type dossier"),
             ("DeleteLink", "linkId!", "delete a link"),
             ("DefineKeyType", "code! description!", "define a foreign-key type"),
-            ("DefineFormat",
-             "country! keyType! pattern! description! validator removeCharacters caseFolding",
-             "define a foreign-key format"),
+            (
+                "DefineFormat",
+                "country! keyType! pattern! description! validator removeCharacters caseFolding",
+                "define a foreign-key format",
+            ),
             ("ListLinkReports", "open", "reported links"),
             ("CloseLinkReport", "reportId! deleteLink", "close a report"),
             ("GrantFlowAuthorization", "cbeNumber! flow!", "allow an organisation a flow"),
             ("RevokeFlowAuthorization", "cbeNumber! flow!", "withdraw a flow"),
-            ("ConsultAuditLog", "cbeNumber ssin fromDate toDate maximumResultCount olderThan",
-             "the audit log, newest first"),
+            (
+                "ConsultAuditLog",
+                "cbeNumber ssin fromDate toDate maximumResultCount olderThan",
+                "the audit log, newest first",
+            ),
         ),
     ]
 }

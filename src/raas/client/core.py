@@ -149,8 +149,8 @@ def _part(name: str, value: Any) -> list[str]:
         return table([value])
     if name in {"content", "voucher"}:
         raw = base64.b64decode(value)
-        return [f"{name}: {len(raw)} bytes, sha256 {hashlib.sha256(raw).hexdigest()}"]
-    return [f"{name}: {value}"]
+        return [f"  {name}: {len(raw)} bytes, sha256 {hashlib.sha256(raw).hexdigest()}"]
+    return [f"  {name}: {value}"]
 
 
 def _only(mapping: dict[str, Any]) -> Any:
@@ -174,7 +174,10 @@ def table(rows: list[Any]) -> list[str]:
 def _flatten(value: Any, prefix: str = "") -> Iterable[tuple[str, str]]:
     if isinstance(value, dict):
         for key, item in value.items():
-            yield from _flatten(item, f"{prefix}.{key}" if prefix else key)
+            if key == "_value_1":  # zeep's name for the text of an element with attributes
+                yield from _flatten(item, prefix)
+            else:
+                yield from _flatten(item, f"{prefix}.{key}" if prefix else key)
     elif isinstance(value, list):
         yield prefix, "; ".join(" ".join(v for _, v in _flatten(item)) for item in value)
     else:

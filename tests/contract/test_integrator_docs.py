@@ -1,0 +1,530 @@
+"""The integrator guide's examples come from here: every operation driven through `raas client`
+on the live app, the raw request and response XML captured by a WSGI wrapper, volatile parts
+(tickets, timestamps, today's date, durations, password) made stable.
+
+`RAAS_UPDATE_DOCS=1 pytest tests/contract/test_integrator_docs.py` rewrites docs/examples/ and
+the generated part of docs/integrator-guide.md; without it the test fails when they differ.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import json
+import os
+import re
+import shlex
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+
+import pytest
+from lxml import etree
+from sqlalchemy import Engine
+
+from raas import sourcefeed
+from raas.client.cli import main
+from raas.client.operations import OPERATIONS
+from raas.clock import today
+from raas.models.ssin import make_ssin
+from raas.persistence.uow import UnitOfWork
+from raas.usecases import notifications, source
+from tests.conftest import ROOT, serving
+from tests.contract.conftest import CLIENT_CBE, PASSWORD
+
+EXAMPLES = ROOT / "docs" / "examples"
+GUIDE = ROOT / "docs" / "integrator-guide.md"
+BEGIN = "<!-- BEGIN generated examples: tests/contract/test_integrator_docs.py -->"
+END = "<!-- END generated examples -->"
+DOC_DAY = "2026-01-15"  # today's date, in every example
+PERSON = make_ssin(1985, 3, 14, 123)
+UPDATE = os.environ.get("RAAS_UPDATE_DOCS") == "1"
+
+
+@dataclass
+class Example:
+    name: str
+    operation: str
+    argv: list[str]
+    note: str
+    request: bytes = b""
+    response: bytes = b""
+
+
+class Recorder:
+    """WSGI wrapper keeping the body of every POST and of its answer."""
+
+    def __init__(self, app) -> None:  # type: ignore[no-untyped-def]
+        self.app, self.exchanges = app, []  # type: ignore[var-annotated]
+
+    def __call__(self, environ, start_response):  # type: ignore[no-untyped-def]
+        if environ["REQUEST_METHOD"] != "POST":
+            return self.app(environ, start_response)
+        body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+        environ["wsgi.input"] = io.BytesIO(body)
+        answer = b"".join(self.app(environ, start_response))
+        self.exchanges.append((body, answer))
+        return [answer]
+
+
+@pytest.fixture()
+def recorded(live_app, engine: Engine, users, monkeypatch, capsys, tmp_path):  # type: ignore[no-untyped-def]
+    """`run(name, user, operation, *options, note=…, code=0)`: call it, keep an Example."""
+    uow = partial(UnitOfWork, engine)
+    csv = "ssin,lastName,firstName,birthDate,gender,status,replacedBy\n"
+    csv += f"{PERSON},Peeters,Jan,1985-03-14,MALE,ACTIVE,\n"
+    assert sourcefeed.import_csv(uow, io.StringIO(csv)).errors == ()
+    recorder = Recorder(live_app)
+    examples: list[Example] = []
+    with serving(recorder) as url:
+        monkeypatch.setenv("RAAS_URL", url)
+
+        def run(name, user, operation, *argv, note="", code=0, password=PASSWORD):  # type: ignore[no-untyped-def]
+            monkeypatch.setenv("RAAS_USER", user)
+            monkeypatch.setenv("RAAS_PASSWORD", password)
+            assert main([operation, *argv, "--json"]) == code
+            answer = json.loads(capsys.readouterr().out)
+            examples.append(Example(name, operation, list(argv), note, *recorder.exchanges[-1]))
+            return answer
+
+        run.uow = uow  # type: ignore[attr-defined]
+        run.outbox = tmp_path / "outbox"  # type: ignore[attr-defined]
+        yield run, examples
+
+
+def test_every_operation_has_a_committed_example_request_and_response(recorded, users) -> None:
+    run, examples = recorded
+    admin, client = users.admin, users.client
+    p = "--period.beginDate", "--period.endDate"
+    run(
+        "DefineTypeDossier",
+        admin,
+        "DefineTypeDossier",
+        "--cbeNumber",
+        CLIENT_CBE,
+        "--code",
+        "902",
+        "--description",
+        "Work incapacity",
+        note="An admin defines a type dossier for an organisation before it is used.",
+    )
+    run("ListTypeDossiers", client, "ListTypeDossiers")
+    run(
+        "Inscribe",
+        client,
+        "Inscribe",
+        "--ssin",
+        PERSON,
+        "--typeDossier",
+        "902",
+        p[0],
+        "2025-01-01",
+        p[1],
+        "2025-06-30",
+        "--personData.lastName",
+        "PEETERS",
+        "--personData.birthDate",
+        "1985-03-00",
+        "--ticket",
+        "my-ref-1",
+        note="With person data (checked against the source, names without case or accents; "
+        "a birth date on the parts both know) and the caller's own ticket, echoed back.",
+    )
+    run(
+        "Inscribe-merge",
+        client,
+        "Inscribe",
+        "--ssin",
+        PERSON,
+        "--typeDossier",
+        "902",
+        p[0],
+        "2025-07-01",
+        note="2025-07-01 touches the line ending 2025-06-30: the two become one open-ended line.",
+    )
+    run(
+        "Inscribe-unknown-type-dossier",
+        client,
+        "Inscribe",
+        "--ssin",
+        PERSON,
+        "--typeDossier",
+        "777",
+        p[0],
+        "2025-01-01",
+        code=1,
+        note="A refusal is a normal response with status NOK and its code; nothing changed.",
+    )
+    other = make_ssin(1985, 3, 14, 997)
+    run(
+        "InscribeBatch",
+        client,
+        "InscribeBatch",
+        "--inscription",
+        f"{PERSON},902,2024-01-01,2024-12-31",
+        "--inscription",
+        f"{other},902,2025-01-01",
+        note="Each item is applied or refused on its own (the second ssin is unknown to the "
+        "source: MSG00005); the top status counts them.",
+    )
+    run(
+        "Remove-cut",
+        client,
+        "Remove",
+        "--ssin",
+        PERSON,
+        "--typeDossier",
+        "902",
+        p[0],
+        "2025-03-01",
+        p[1],
+        "2025-03-31",
+        note="Cutting March out of one line leaves two.",
+    )
+    run(
+        "Consult",
+        client,
+        "Consult",
+        "--ssin",
+        PERSON,
+        p[0],
+        "2025-02-01",
+        p[1],
+        "2025-12-31",
+        note="The whole lines that overlap the period, not clipped to it.",
+    )
+    run("Subscribe", client, "Subscribe", "--flow", "IDENTIFICATION_DATA")
+    run("ListSubscriptions", client, "ListSubscriptions")
+    run(
+        "GrantFlowAuthorization",
+        admin,
+        "GrantFlowAuthorization",
+        "--cbeNumber",
+        CLIENT_CBE,
+        "--flow",
+        "DIMONA",
+        note="DIMONA needs an admin's authorization (RAAS0009 without).",
+    )
+    run(
+        "RevokeFlowAuthorization",
+        admin,
+        "RevokeFlowAuthorization",
+        "--cbeNumber",
+        CLIENT_CBE,
+        "--flow",
+        "DIMONA",
+        note="Also ends the organisation's DIMONA subscription.",
+    )
+    run("SearchPersonBySsin", client, "SearchPersonBySsin", "--ssin", PERSON)
+    run(
+        "SearchPersonPhonetically",
+        client,
+        "SearchPersonPhonetically",
+        "--lastName",
+        "Pieters",
+        "--birthDate",
+        "1985-03-00",
+        "--tolerance",
+        "1",
+        note="Peeters is found for Pieters; the birth date is known to the month, so the "
+        "tolerance counts months.",
+    )
+    new = run(
+        "RegisterPerson",
+        client,
+        "RegisterPerson",
+        "--lastName",
+        "Dubois",
+        "--firstName",
+        "Marie",
+        "--birthDate",
+        "1992-05-17",
+        "--gender",
+        "FEMALE",
+        "--nationality",
+        "FR",
+        note="Nobody alike: a new BIS number (month + 40).",
+    )
+    bis = new["newlyRegisteredPerson"]["ssin"]["_value_1"]
+    run(
+        "UpdatePerson",
+        client,
+        "UpdatePerson",
+        "--ssin",
+        bis,
+        "--firstName",
+        "Marie-Claire",
+        note="BIS persons only (RAAS0007 for a national-register number).",
+    )
+
+    # the operator's part: the source changes the person, the daily run builds the files
+    source.update(run.uow, PERSON, {"firstName": "Johan"})
+    notifications.run(run.uow, today(), run.outbox)
+    files = run(
+        "ListNotificationFiles",
+        client,
+        "ListNotificationFiles",
+        "--fromDate",
+        today().isoformat(),
+        "--toDate",
+        today().isoformat(),
+    )
+    (info,) = files["files"]["file"]
+    run(
+        "GetNotificationFile",
+        client,
+        "GetNotificationFile",
+        "--fileId",
+        info["fileId"],
+        note="content and voucher are base64; the voucher holds the sha256 of the content.",
+    )
+    run("Unsubscribe", client, "Unsubscribe", "--flow", "IDENTIFICATION_DATA")
+
+    run("ConsultFormats", client, "ConsultFormats", "--country", "NL")
+    link = run(
+        "CreateLink",
+        client,
+        "CreateLink",
+        "--ssin",
+        PERSON,
+        "--foreignKey",
+        "1112.22.333",
+        "--country",
+        "NL",
+        "--keyType",
+        "NATIONAL_NUMBER",
+        "--validity.beginDate",
+        "2020-01-01",
+        note="The key is normalised by the NL format (dots removed, BSN check digit).",
+    )
+    link_id = str(link["link"]["linkId"])
+    run("ConsultLinksBySsin", client, "ConsultLinksBySsin", "--ssin", PERSON)
+    run(
+        "ConsultLinksByForeignKey",
+        client,
+        "ConsultLinksByForeignKey",
+        "--foreignKey",
+        "111222333",
+        "--country",
+        "NL",
+    )
+    run(
+        "UpdateLink",
+        client,
+        "UpdateLink",
+        "--linkId",
+        link_id,
+        "--validity.beginDate",
+        "2020-01-01",
+        "--validity.endDate",
+        "2025-12-31",
+        note="Only the validity can change, by the organisation that created the link.",
+    )
+    report = run(
+        "ReportLink",
+        client,
+        "ReportLink",
+        "--linkId",
+        link_id,
+        "--reason",
+        "This BSN belongs to another person",
+    )
+    run("ListLinkReports", admin, "ListLinkReports", "--open", "true")
+    run(
+        "CloseLinkReport",
+        admin,
+        "CloseLinkReport",
+        "--reportId",
+        str(report["reportId"]),
+        "--deleteLink",
+        "false",
+    )
+    run(
+        "DefineKeyType",
+        admin,
+        "DefineKeyType",
+        "--code",
+        "RESIDENCE_PERMIT",
+        "--description",
+        "Residence permit number",
+    )
+    run(
+        "DefineFormat",
+        admin,
+        "DefineFormat",
+        "--country",
+        "FR",
+        "--keyType",
+        "RESIDENCE_PERMIT",
+        "--pattern",
+        "[0-9]{10}",
+        "--description",
+        "titre de séjour",
+        "--removeCharacters",
+        " -",
+    )
+    run("DeleteLink", admin, "DeleteLink", "--linkId", link_id)
+    run(
+        "Remove",
+        client,
+        "Remove",
+        "--ssin",
+        PERSON,
+        "--typeDossier",
+        "902",
+        note="No period: every line of the key.",
+    )
+    run(
+        "ConsultAuditLog",
+        admin,
+        "ConsultAuditLog",
+        "--cbeNumber",
+        CLIENT_CBE,
+        "--maximumResultCount",
+        "2",
+        note="Newest first; truncated=true says there are more (olderThan pages on).",
+    )
+    run(
+        "Fault-authentication",
+        client,
+        "ListTypeDossiers",
+        password="wrong password",
+        code=3,
+        note="Wrong, unknown or missing credentials: a SOAP fault with MSG00014.",
+    )
+
+    assert {e.operation for e in examples} == set(OPERATIONS)
+    expected = _documents(examples)
+    if UPDATE:
+        for path in EXAMPLES.glob("*.xml"):
+            path.unlink()
+        for path, text in expected.items():
+            path.parent.mkdir(exist_ok=True)
+            path.write_text(text)
+    actual = {path: path.read_text() for path in [*EXAMPLES.glob("*.xml"), GUIDE]}
+    assert sorted(actual) == sorted(expected), "RAAS_UPDATE_DOCS=1 rewrites docs/examples"
+    for path, text in expected.items():
+        assert actual[path] == text, f"{path} is stale: RAAS_UPDATE_DOCS=1 rewrites it"
+
+
+def _documents(examples: list[Example]) -> dict[Path, str]:
+    """docs/examples/*.xml and the guide with its generated section, from the examples."""
+    shas = _normalised_shas(examples)
+    files: dict[Path, str] = {}
+    section = [BEGIN, ""]
+    for operation in [*OPERATIONS, "Fault"]:
+        for e in [e for e in examples if e.name.split("-")[0] == operation]:
+            request, response = _normal(e.request, shas), _normal(e.response, shas)
+            files[EXAMPLES / f"{e.name}.request.xml"] = request
+            files[EXAMPLES / f"{e.name}.response.xml"] = response
+            section += _markdown(e, request, response)
+            if e.operation == "GetNotificationFile":
+                files.update(_notification_file(response))
+                section += _file_markdown(files)
+    section.append(END)
+    guide = GUIDE.read_text()
+    head, _, rest = guide.partition(BEGIN)
+    _, _, tail = rest.partition(END)
+    files[GUIDE] = head + "\n".join(section) + tail
+    return files
+
+
+def _markdown(e: Example, request: str, response: str) -> list[str]:
+    service = OPERATIONS[e.operation].service
+    title = e.name if e.name == e.operation else f"{e.operation} ({e.name.split('-', 1)[1]})"
+    command = "raas client " + " ".join(shlex.quote(a) for a in [e.operation, *e.argv])
+    return [
+        f"#### {title}",
+        "",
+        *([e.note, ""] if e.note else []),
+        f"`POST /{service}` — `{command}`",
+        "",
+        f"Request ([{e.name}.request.xml](examples/{e.name}.request.xml)):",
+        "",
+        "```xml",
+        request.rstrip(),
+        "```",
+        "",
+        f"Response ([{e.name}.response.xml](examples/{e.name}.response.xml)):",
+        "",
+        "```xml",
+        response.rstrip(),
+        "```",
+        "",
+    ]
+
+
+def _notification_file(response: str) -> dict[Path, str]:
+    """The served file and voucher, decoded, after checking them against their schemas."""
+    root = etree.fromstring(response.encode())
+    found = {}
+    for name, xsd, path in (
+        ("content", "NotificationFile.xsd", EXAMPLES / "notification-file.xml"),
+        ("voucher", "Voucher.xsd", EXAMPLES / "notification-file.voucher.xml"),
+    ):
+        raw = base64.b64decode(next(root.iter(f"{{*}}{name}")).text)
+        schema = etree.XMLSchema(file=str(ROOT / "xsd" / "notifications" / xsd))
+        schema.assertValid(etree.fromstring(raw))
+        found[path] = raw.decode()
+    content, voucher = (v.encode() for v in found.values())
+    sha = etree.fromstring(voucher).findtext("{*}sha256")
+    assert sha == hashlib.sha256(content).hexdigest()  # the stable example stays consistent
+    return found
+
+
+def _file_markdown(files: dict[Path, str]) -> list[str]:
+    lines = []
+    for title, name in (
+        ("content", "notification-file.xml"),
+        ("voucher", "notification-file.voucher.xml"),
+    ):
+        lines += [
+            f"The `{title}` decoded ([{name}](examples/{name})):",
+            "",
+            "```xml",
+            files[EXAMPLES / name].rstrip(),
+            "```",
+            "",
+        ]
+    return lines
+
+
+def _normalised_shas(examples: list[Example]) -> dict[str, str]:
+    """sha256 of each notification file served → sha256 of its normalised bytes."""
+    shas = {}
+    for e in examples:
+        for node in etree.fromstring(e.response).iter("{*}content"):
+            raw = base64.b64decode(node.text)
+            shas[hashlib.sha256(raw).hexdigest()] = hashlib.sha256(_stable(raw)).hexdigest()
+    return shas
+
+
+def _normal(xml: bytes, shas: dict[str, str]) -> str:
+    """Pretty XML with stable tickets, times, dates, durations, password and file bytes."""
+    root = etree.fromstring(xml, etree.XMLParser(remove_blank_text=True))
+    for node in root.iter("{*}content", "{*}voucher"):
+        node.text = base64.b64encode(_stable(base64.b64decode(node.text), shas)).decode()
+    for node in root.iter("{*}Password"):
+        node.text = "your-password"
+    for node in root.iter("{*}durationMs"):
+        node.text = "4"
+    text = etree.tostring(root, pretty_print=True, encoding="unicode")
+    return _stable(text.encode(), shas).decode()
+
+
+UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+DATETIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)?")
+
+
+def _stable(data: bytes, shas: dict[str, str] | None = None) -> bytes:
+    text = data.decode()
+    text = UUID.sub("00000000-0000-4000-8000-000000000000", text)
+    text = DATETIME.sub(f"{DOC_DAY}T10:00:00.000000+01:00", text)
+    day = today()
+    text = text.replace(day.isoformat(), DOC_DAY).replace(
+        day.strftime("%Y%m%d"), DOC_DAY.replace("-", "")
+    )
+    for real, stable in (shas or {}).items():
+        text = text.replace(real, stable)
+    return text.encode()

@@ -35,8 +35,8 @@ from tests.contract.conftest import CLIENT_CBE, PASSWORD
 
 EXAMPLES = ROOT / "docs" / "examples"
 GUIDE = ROOT / "docs" / "integrator-guide.md"
-BEGIN = "<!-- BEGIN generated examples: tests/contract/test_integrator_docs.py -->"
-END = "<!-- END generated examples -->"
+BEGIN = "<!-- BEGIN generated {}: tests/contract/test_integrator_docs.py -->"
+END = "<!-- END generated {} -->"
 DOC_DAY = "2026-01-15"  # today's date, in every example
 PERSON = make_ssin(1985, 3, 14, 123)
 UPDATE = os.environ.get("RAAS_UPDATE_DOCS") == "1"
@@ -412,8 +412,12 @@ def _documents(examples: list[Example]) -> dict[Path, str]:
     """docs/examples/*.xml and the guide with its generated section, from the examples."""
     shas = _normalised_shas(examples)
     files: dict[Path, str] = {}
-    section = [BEGIN, ""]
+    section: list[str] = []
+    services = [*dict.fromkeys(op.service for op in OPERATIONS.values()), "Faults"]
     for operation in [*OPERATIONS, "Fault"]:
+        service = OPERATIONS[operation].service if operation in OPERATIONS else "Faults"
+        if service in services:
+            section += [f"### {services.pop(services.index(service))}", ""]
         for e in [e for e in examples if e.name.split("-")[0] == operation]:
             request, response = _normal(e.request, shas), _normal(e.response, shas)
             files[EXAMPLES / f"{e.name}.request.xml"] = request
@@ -422,18 +426,38 @@ def _documents(examples: list[Example]) -> dict[Path, str]:
             if e.operation == "GetNotificationFile":
                 files.update(_notification_file(response))
                 section += _file_markdown(files)
-    section.append(END)
     guide = GUIDE.read_text()
-    head, _, rest = guide.partition(BEGIN)
-    _, _, tail = rest.partition(END)
-    files[GUIDE] = head + "\n".join(section) + tail
+    for name, lines in (("examples", section), ("schemas", _schemas())):
+        head, begin, rest = guide.partition(BEGIN.format(name))
+        _, end, tail = rest.partition(END.format(name))
+        assert begin and end, f"the guide lost its generated {name} markers"
+        guide = head + "\n".join([begin, "", *lines, end]) + tail
+    files[GUIDE] = guide
     return files
+
+
+def _schemas() -> list[str]:
+    """The notification file's and the voucher's schemas, as committed."""
+    lines = []
+    for name in ("NotificationFile.xsd", "Voucher.xsd"):
+        text = (ROOT / "xsd" / "notifications" / name).read_text()
+        lines += [
+            f"[xsd/notifications/{name}](../xsd/notifications/{name}):",
+            "",
+            "```xml",
+            text.rstrip(),
+            "```",
+            "",
+        ]
+    return lines
 
 
 def _markdown(e: Example, request: str, response: str) -> list[str]:
     service = OPERATIONS[e.operation].service
-    title = e.name if e.name == e.operation else f"{e.operation} ({e.name.split('-', 1)[1]})"
+    first, _, rest = e.name.partition("-")
+    title = f"{first} ({rest.replace('-', ' ')})" if rest else first
     command = "raas client " + " ".join(shlex.quote(a) for a in [e.operation, *e.argv])
+    command = _stable(command.encode()).decode()  # today's date in a file name
     return [
         f"#### {title}",
         "",

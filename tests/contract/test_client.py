@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import shlex
 from functools import partial
 
 import pytest
@@ -19,6 +20,7 @@ from tests.conftest import ROOT
 from tests.contract.conftest import CLIENT_CBE, PASSWORD
 
 PERSON = make_ssin(1985, 3, 14, 123)
+KEY = f"--ssin {PERSON} --typeDossier 902"
 SERVICES = ("Register", "Identification", "LinkRegister", "Admin")
 
 
@@ -56,7 +58,7 @@ def test_every_operation_of_the_wsdl_has_a_command_with_every_request_field() ->
 
 @pytest.fixture()
 def client(engine: Engine, users, live_url, monkeypatch, capsys):  # type: ignore[no-untyped-def]
-    """`client(user, "Operation", *options)`: (exit code, printed text) of `raas client`."""
+    """`client(user, "Operation --option value …")`: (exit code, printed text)."""
     uow = partial(UnitOfWork, engine)
     csv = "ssin,lastName,firstName,birthDate,gender,status,replacedBy\n"
     csv += f"{PERSON},Peeters,Jan,1985-03-14,MALE,ACTIVE,\n"
@@ -65,9 +67,9 @@ def client(engine: Engine, users, live_url, monkeypatch, capsys):  # type: ignor
     monkeypatch.setenv("RAAS_URL", live_url)
     monkeypatch.setenv("RAAS_PASSWORD", PASSWORD)
 
-    def run(user: str, *argv: str) -> tuple[int, str]:
+    def run(user: str, command: str) -> tuple[int, str]:
         monkeypatch.setenv("RAAS_USER", user)
-        code = main(argv)
+        code = main(shlex.split(command))
         return code, capsys.readouterr().out
 
     return run
@@ -76,39 +78,18 @@ def client(engine: Engine, users, live_url, monkeypatch, capsys):  # type: ignor
 def test_a_write_prints_its_status_and_lines_and_exits_0(client, users) -> None:
     code, out = client(
         users.client,
-        "Inscribe",
-        "--ssin",
-        PERSON,
-        "--typeDossier",
-        "902",
-        "--period.beginDate",
-        "2025-01-01",
-        "--period.endDate",
-        "2025-06-30",
+        f"Inscribe {KEY} --period.beginDate 2025-01-01 --period.endDate 2025-06-30",
     )
+    lines = out.splitlines()
     assert code == 0
-    assert out.splitlines()[0].split()[1:3] == ["OK", "MSG00000"]
-    assert out.splitlines()[-2].split() == [
-        "ssin",
-        "typeDossier",
-        "period.beginDate",
-        "period.endDate",
-    ]
-    assert out.splitlines()[-1].split() == [PERSON, "902", "2025-01-01", "2025-06-30"]
+    assert lines[0].split()[1:3] == ["OK", "MSG00000"]
+    assert lines[-2].split() == ["ssin", "typeDossier", "period.beginDate", "period.endDate"]
+    assert lines[-1].split() == [PERSON, "902", "2025-01-01", "2025-06-30"]
 
 
 def test_json_output_is_the_whole_response(client, users) -> None:
-    client(
-        users.client,
-        "Inscribe",
-        "--ssin",
-        PERSON,
-        "--typeDossier",
-        "902",
-        "--period.beginDate",
-        "2025-01-01",
-    )
-    code, out = client(users.client, "Consult", "--ssin", PERSON, "--json", "--ticket", "my-1")
+    client(users.client, f"Inscribe {KEY} --period.beginDate 2025-01-01")
+    code, out = client(users.client, f"Consult --ssin {PERSON} --json --ticket my-1")
     answer = json.loads(out)
     assert code == 0
     assert answer["status"]["value"] == "DATA_FOUND"
@@ -119,16 +100,9 @@ def test_json_output_is_the_whole_response(client, users) -> None:
 
 
 def test_no_data_found_exits_0_and_a_refusal_exits_1_with_its_code(client, users) -> None:
-    assert client(users.client, "Consult", "--ssin", PERSON)[0] == 0
+    assert client(users.client, f"Consult --ssin {PERSON}")[0] == 0
     code, out = client(
-        users.client,
-        "Inscribe",
-        "--ssin",
-        PERSON,
-        "--typeDossier",
-        "777",
-        "--period.beginDate",
-        "2025-01-01",
+        users.client, f"Inscribe --ssin {PERSON} --typeDossier 777 --period.beginDate 2025-01-01"
     )
     assert (code, out.split()[1:3]) == (1, ["NOK", "RAAS0001"])
 
@@ -137,39 +111,34 @@ def test_a_fault_exits_3_with_its_reason_code(client, users, monkeypatch) -> Non
     monkeypatch.setenv("RAAS_PASSWORD", "not the password")
     code, out = client(users.client, "ListTypeDossiers")
     assert (code, out.split()[1:3]) == (3, ["FAULT", "MSG00014"])
-    code, out = client(users.client, "DeleteLink", "--linkId", "1", "--json")
+    code, out = client(users.client, "DeleteLink --linkId 1 --json")
     assert (code, json.loads(out)["fault"]["reasonCode"]) == (3, "MSG00014")
 
 
 def test_a_client_calling_admin_is_refused_with_msg00016(client, users) -> None:
-    code, out = client(users.client, "ListLinkReports", "--open", "true")
+    code, out = client(users.client, "ListLinkReports --open true")
     assert (code, out.split()[1:3]) == (3, ["FAULT", "MSG00016"])
 
 
 def test_batch_items_from_options_and_from_a_json_request(client, users, tmp_path) -> None:
-    items = tmp_path / "items.json"
-    items.write_text(
-        json.dumps(
-            {
-                "inscription": [
-                    {"ssin": PERSON, "typeDossier": "777", "period": {"beginDate": "2025-01-01"}},
-                ]
-            }
-        )
-    )
-    code, out = client(users.client, "InscribeBatch", "--request", str(items), "--json")
+    item = {"ssin": PERSON, "typeDossier": "777", "period": {"beginDate": "2025-01-01"}}
+    (tmp_path / "items.json").write_text(json.dumps({"inscription": [item]}))
+    code, out = client(users.client, f"InscribeBatch --request {tmp_path / 'items.json'} --json")
     assert json.loads(out)["results"]["result"][0]["status"]["code"] == "RAAS0001"
     code, out = client(
         users.client,
-        "InscribeBatch",
-        "--inscription",
-        f"{PERSON},902,2025-01-01,2025-01-31",
-        "--inscription",
-        f"{PERSON},902,2025-02-01",
+        f"InscribeBatch --inscription {PERSON},902,2025-01-01,2025-01-31 "
+        f"--inscription {PERSON},902,2025-02-01",
     )
     assert code == 0
     assert f"{PERSON} 902 2025-01-01" in out.splitlines()[-1]
 
 
-def test_a_service_that_does_not_answer_exits_4(client, users, capsys) -> None:
-    assert client(users.client, "ListTypeDossiers", "--url", "http://127.0.0.1:9")[0] == 4
+def test_a_missing_required_option_is_a_usage_error(client, users) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        client(users.client, "Inscribe --ssin 85031412302")
+    assert exit_.value.code == 2
+
+
+def test_a_service_that_does_not_answer_exits_4(client, users) -> None:
+    assert client(users.client, "ListTypeDossiers --url http://127.0.0.1:9")[0] == 4

@@ -70,7 +70,7 @@ class Recorder:
 
 @pytest.fixture()
 def recorded(live_app, engine: Engine, users, monkeypatch, capsys, tmp_path):  # type: ignore[no-untyped-def]
-    """`run(name, user, operation, *options, note=…, code=0)`: call it, keep an Example."""
+    """`run(name, user, "Operation --option value …", note=…, code=0)`: call, keep an Example."""
     uow = partial(UnitOfWork, engine)
     csv = "ssin,lastName,firstName,birthDate,gender,status,replacedBy\n"
     csv += f"{PERSON},Peeters,Jan,1985-03-14,MALE,ACTIVE,\n"
@@ -80,7 +80,8 @@ def recorded(live_app, engine: Engine, users, monkeypatch, capsys, tmp_path):  #
     with serving(recorder) as url:
         monkeypatch.setenv("RAAS_URL", url)
 
-        def run(name, user, operation, *argv, note="", code=0, password=PASSWORD):  # type: ignore[no-untyped-def]
+        def run(name, user, command, note="", code=0, password=PASSWORD):  # type: ignore[no-untyped-def]
+            operation, *argv = shlex.split(command)
             monkeypatch.setenv("RAAS_USER", user)
             monkeypatch.setenv("RAAS_PASSWORD", password)
             assert main([operation, *argv, "--json"]) == code
@@ -94,306 +95,100 @@ def recorded(live_app, engine: Engine, users, monkeypatch, capsys, tmp_path):  #
 
 
 def test_every_operation_has_a_committed_example_request_and_response(recorded, users) -> None:
+    # fmt: off
     run, examples = recorded
     admin, client = users.admin, users.client
-    p = "--period.beginDate", "--period.endDate"
-    run(
-        "DefineTypeDossier",
-        admin,
-        "DefineTypeDossier",
-        "--cbeNumber",
-        CLIENT_CBE,
-        "--code",
-        "902",
-        "--description",
-        "Work incapacity",
-        note="An admin defines a type dossier for an organisation before it is used.",
-    )
+    key = f"--ssin {PERSON} --typeDossier 902"
+    run("DefineTypeDossier", admin,
+        f"DefineTypeDossier --cbeNumber {CLIENT_CBE} --code 902 --description 'Work incapacity'",
+        note="An admin defines a type dossier for an organisation before it is used.")
     run("ListTypeDossiers", client, "ListTypeDossiers")
-    run(
-        "Inscribe",
-        client,
-        "Inscribe",
-        "--ssin",
-        PERSON,
-        "--typeDossier",
-        "902",
-        p[0],
-        "2025-01-01",
-        p[1],
-        "2025-06-30",
-        "--personData.lastName",
-        "PEETERS",
-        "--personData.birthDate",
-        "1985-03-00",
-        "--ticket",
-        "my-ref-1",
+    run("Inscribe", client,
+        f"Inscribe {key} --period.beginDate 2025-01-01 --period.endDate 2025-06-30 "
+        "--personData.lastName PEETERS --personData.birthDate 1985-03-00 --ticket my-ref-1",
         note="With person data (checked against the source, names without case or accents; "
-        "a birth date on the parts both know) and the caller's own ticket, echoed back.",
-    )
-    run(
-        "Inscribe-merge",
-        client,
-        "Inscribe",
-        "--ssin",
-        PERSON,
-        "--typeDossier",
-        "902",
-        p[0],
-        "2025-07-01",
-        note="2025-07-01 touches the line ending 2025-06-30: the two become one open-ended line.",
-    )
-    run(
-        "Inscribe-unknown-type-dossier",
-        client,
-        "Inscribe",
-        "--ssin",
-        PERSON,
-        "--typeDossier",
-        "777",
-        p[0],
-        "2025-01-01",
-        code=1,
-        note="A refusal is a normal response with status NOK and its code; nothing changed.",
-    )
-    other = make_ssin(1985, 3, 14, 997)
-    run(
-        "InscribeBatch",
-        client,
-        "InscribeBatch",
-        "--inscription",
-        f"{PERSON},902,2024-01-01,2024-12-31",
-        "--inscription",
-        f"{other},902,2025-01-01",
+        "a birth date on the parts both know) and the caller's own ticket, echoed back.")
+    run("Inscribe-merge", client, f"Inscribe {key} --period.beginDate 2025-07-01",
+        note="2025-07-01 touches the line ending 2025-06-30: the two become one open-ended line.")
+    run("Inscribe-unknown-type-dossier", client,
+        f"Inscribe --ssin {PERSON} --typeDossier 777 --period.beginDate 2025-01-01", code=1,
+        note="A refusal is a normal response with status NOK and its code; nothing changed.")
+    unknown = make_ssin(1985, 3, 14, 997)
+    run("InscribeBatch", client,
+        f"InscribeBatch --inscription {PERSON},902,2024-01-01,2024-12-31 "
+        f"--inscription {unknown},902,2025-01-01",
         note="Each item is applied or refused on its own (the second ssin is unknown to the "
-        "source: MSG00005); the top status counts them.",
-    )
-    run(
-        "Remove-cut",
-        client,
-        "Remove",
-        "--ssin",
-        PERSON,
-        "--typeDossier",
-        "902",
-        p[0],
-        "2025-03-01",
-        p[1],
-        "2025-03-31",
-        note="Cutting March out of one line leaves two.",
-    )
-    run(
-        "Consult",
-        client,
-        "Consult",
-        "--ssin",
-        PERSON,
-        p[0],
-        "2025-02-01",
-        p[1],
-        "2025-12-31",
-        note="The whole lines that overlap the period, not clipped to it.",
-    )
-    run("Subscribe", client, "Subscribe", "--flow", "IDENTIFICATION_DATA")
+        "source: MSG00005); the top status counts them.")
+    run("Remove-cut", client,
+        f"Remove {key} --period.beginDate 2025-03-01 --period.endDate 2025-03-31",
+        note="Cutting March out of one line leaves two.")
+    run("Consult", client,
+        f"Consult --ssin {PERSON} --period.beginDate 2025-02-01 --period.endDate 2025-12-31",
+        note="The whole lines that overlap the period, not clipped to it.")
+    run("Subscribe", client, "Subscribe --flow IDENTIFICATION_DATA")
     run("ListSubscriptions", client, "ListSubscriptions")
-    run(
-        "GrantFlowAuthorization",
-        admin,
-        "GrantFlowAuthorization",
-        "--cbeNumber",
-        CLIENT_CBE,
-        "--flow",
-        "DIMONA",
-        note="DIMONA needs an admin's authorization (RAAS0009 without).",
-    )
-    run(
-        "RevokeFlowAuthorization",
-        admin,
-        "RevokeFlowAuthorization",
-        "--cbeNumber",
-        CLIENT_CBE,
-        "--flow",
-        "DIMONA",
-        note="Also ends the organisation's DIMONA subscription.",
-    )
-    run("SearchPersonBySsin", client, "SearchPersonBySsin", "--ssin", PERSON)
-    run(
-        "SearchPersonPhonetically",
-        client,
-        "SearchPersonPhonetically",
-        "--lastName",
-        "Pieters",
-        "--birthDate",
-        "1985-03-00",
-        "--tolerance",
-        "1",
+    run("GrantFlowAuthorization", admin,
+        f"GrantFlowAuthorization --cbeNumber {CLIENT_CBE} --flow DIMONA",
+        note="DIMONA needs an admin's authorization (RAAS0009 without).")
+    run("RevokeFlowAuthorization", admin,
+        f"RevokeFlowAuthorization --cbeNumber {CLIENT_CBE} --flow DIMONA",
+        note="Also ends the organisation's DIMONA subscription.")
+    run("SearchPersonBySsin", client, f"SearchPersonBySsin --ssin {PERSON}")
+    run("SearchPersonPhonetically", client,
+        "SearchPersonPhonetically --lastName Pieters --birthDate 1985-03-00 --tolerance 1",
         note="Peeters is found for Pieters; the birth date is known to the month, so the "
-        "tolerance counts months.",
-    )
-    new = run(
-        "RegisterPerson",
-        client,
-        "RegisterPerson",
-        "--lastName",
-        "Dubois",
-        "--firstName",
-        "Marie",
-        "--birthDate",
-        "1992-05-17",
-        "--gender",
-        "FEMALE",
-        "--nationality",
-        "FR",
-        note="Nobody alike: a new BIS number (month + 40).",
-    )
+        "tolerance counts months.")
+    new = run("RegisterPerson", client,
+              "RegisterPerson --lastName Dubois --firstName Marie --birthDate 1992-05-17 "
+              "--gender FEMALE --nationality FR",
+              note="Nobody alike: a new BIS number (month + 40).")
     bis = new["newlyRegisteredPerson"]["ssin"]["_value_1"]
-    run(
-        "UpdatePerson",
-        client,
-        "UpdatePerson",
-        "--ssin",
-        bis,
-        "--firstName",
-        "Marie-Claire",
-        note="BIS persons only (RAAS0007 for a national-register number).",
-    )
+    run("UpdatePerson", client, f"UpdatePerson --ssin {bis} --firstName Marie-Claire",
+        note="BIS persons only (RAAS0007 for a national-register number).")
 
     # the operator's part: the source changes the person, the daily run builds the files
     source.update(run.uow, PERSON, {"firstName": "Johan"})
     notifications.run(run.uow, today(), run.outbox)
-    files = run(
-        "ListNotificationFiles",
-        client,
-        "ListNotificationFiles",
-        "--fromDate",
-        today().isoformat(),
-        "--toDate",
-        today().isoformat(),
-    )
+    day = today().isoformat()
+    files = run("ListNotificationFiles", client,
+                f"ListNotificationFiles --fromDate {day} --toDate {day}")
     (info,) = files["files"]["file"]
-    run(
-        "GetNotificationFile",
-        client,
-        "GetNotificationFile",
-        "--fileId",
-        info["fileId"],
-        note="content and voucher are base64; the voucher holds the sha256 of the content.",
-    )
-    run("Unsubscribe", client, "Unsubscribe", "--flow", "IDENTIFICATION_DATA")
+    run("GetNotificationFile", client, f"GetNotificationFile --fileId {info['fileId']}",
+        note="content and voucher are base64; the voucher holds the sha256 of the content.")
+    run("Unsubscribe", client, "Unsubscribe --flow IDENTIFICATION_DATA")
 
-    run("ConsultFormats", client, "ConsultFormats", "--country", "NL")
-    link = run(
-        "CreateLink",
-        client,
-        "CreateLink",
-        "--ssin",
-        PERSON,
-        "--foreignKey",
-        "1112.22.333",
-        "--country",
-        "NL",
-        "--keyType",
-        "NATIONAL_NUMBER",
-        "--validity.beginDate",
-        "2020-01-01",
-        note="The key is normalised by the NL format (dots removed, BSN check digit).",
-    )
-    link_id = str(link["link"]["linkId"])
-    run("ConsultLinksBySsin", client, "ConsultLinksBySsin", "--ssin", PERSON)
-    run(
-        "ConsultLinksByForeignKey",
-        client,
-        "ConsultLinksByForeignKey",
-        "--foreignKey",
-        "111222333",
-        "--country",
-        "NL",
-    )
-    run(
-        "UpdateLink",
-        client,
-        "UpdateLink",
-        "--linkId",
-        link_id,
-        "--validity.beginDate",
-        "2020-01-01",
-        "--validity.endDate",
-        "2025-12-31",
-        note="Only the validity can change, by the organisation that created the link.",
-    )
-    report = run(
-        "ReportLink",
-        client,
-        "ReportLink",
-        "--linkId",
-        link_id,
-        "--reason",
-        "This BSN belongs to another person",
-    )
-    run("ListLinkReports", admin, "ListLinkReports", "--open", "true")
-    run(
-        "CloseLinkReport",
-        admin,
-        "CloseLinkReport",
-        "--reportId",
-        str(report["reportId"]),
-        "--deleteLink",
-        "false",
-    )
-    run(
-        "DefineKeyType",
-        admin,
-        "DefineKeyType",
-        "--code",
-        "RESIDENCE_PERMIT",
-        "--description",
-        "Residence permit number",
-    )
-    run(
-        "DefineFormat",
-        admin,
-        "DefineFormat",
-        "--country",
-        "FR",
-        "--keyType",
-        "RESIDENCE_PERMIT",
-        "--pattern",
-        "[0-9]{10}",
-        "--description",
-        "titre de séjour",
-        "--removeCharacters",
-        " -",
-    )
-    run("DeleteLink", admin, "DeleteLink", "--linkId", link_id)
-    run(
-        "Remove",
-        client,
-        "Remove",
-        "--ssin",
-        PERSON,
-        "--typeDossier",
-        "902",
-        note="No period: every line of the key.",
-    )
-    run(
-        "ConsultAuditLog",
-        admin,
-        "ConsultAuditLog",
-        "--cbeNumber",
-        CLIENT_CBE,
-        "--maximumResultCount",
-        "2",
-        note="Newest first; truncated=true says there are more (olderThan pages on).",
-    )
-    run(
-        "Fault-authentication",
-        client,
-        "ListTypeDossiers",
-        password="wrong password",
-        code=3,
-        note="Wrong, unknown or missing credentials: a SOAP fault with MSG00014.",
-    )
+    run("ConsultFormats", client, "ConsultFormats --country NL")
+    link = run("CreateLink", client,
+               f"CreateLink --ssin {PERSON} --foreignKey 1112.22.333 --country NL "
+               "--keyType NATIONAL_NUMBER --validity.beginDate 2020-01-01",
+               note="The key is normalised by the NL format (dots removed, BSN check digit).")
+    link_id = link["link"]["linkId"]
+    run("ConsultLinksBySsin", client, f"ConsultLinksBySsin --ssin {PERSON}")
+    run("ConsultLinksByForeignKey", client,
+        "ConsultLinksByForeignKey --foreignKey 111222333 --country NL")
+    run("UpdateLink", client,
+        f"UpdateLink --linkId {link_id} --validity.beginDate 2020-01-01 "
+        "--validity.endDate 2025-12-31",
+        note="Only the validity can change, by the organisation that created the link.")
+    report = run("ReportLink", client,
+                 f"ReportLink --linkId {link_id} --reason 'This BSN belongs to another person'")
+    run("ListLinkReports", admin, "ListLinkReports --open true")
+    run("CloseLinkReport", admin,
+        f"CloseLinkReport --reportId {report['reportId']} --deleteLink false")
+    run("DefineKeyType", admin,
+        "DefineKeyType --code RESIDENCE_PERMIT --description 'Residence permit number'")
+    run("DefineFormat", admin,
+        "DefineFormat --country FR --keyType RESIDENCE_PERMIT --pattern '[0-9]{10}' "
+        "--description 'titre de séjour' --removeCharacters ' -'")
+    run("DeleteLink", admin, f"DeleteLink --linkId {link_id}")
+    run("Remove", client, f"Remove {key}", note="No period: every line of the key.")
+    run("ConsultAuditLog", admin,
+        f"ConsultAuditLog --cbeNumber {CLIENT_CBE} --maximumResultCount 2",
+        note="Newest first; truncated=true says there are more (olderThan pages on).")
+    run("Fault-authentication", client, "ListTypeDossiers", password="wrong password", code=3,
+        note="Wrong, unknown or missing credentials: a SOAP fault with MSG00014.")
 
+    # fmt: on
     assert {e.operation for e in examples} == set(OPERATIONS)
     expected = _documents(examples)
     if UPDATE:

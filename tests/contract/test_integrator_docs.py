@@ -23,7 +23,7 @@ import pytest
 from lxml import etree
 from sqlalchemy import Engine
 
-from raas import sourcefeed
+from raas import sourcefeed, usecases
 from raas.client.cli import main
 from raas.client.operations import OPERATIONS
 from raas.clock import today
@@ -72,9 +72,7 @@ class Recorder:
 def recorded(live_app, engine: Engine, users, monkeypatch, capsys, tmp_path):  # type: ignore[no-untyped-def]
     """`run(name, user, "Operation --option value …", note=…, code=0)`: call, keep an Example."""
     uow = partial(UnitOfWork, engine)
-    csv = "ssin,lastName,firstName,birthDate,gender,status,replacedBy\n"
-    csv += f"{PERSON},Peeters,Jan,1985-03-14,MALE,ACTIVE,\n"
-    assert sourcefeed.import_csv(uow, io.StringIO(csv)).errors == ()
+    _import_person(uow)
     recorder = Recorder(live_app)
     examples: list[Example] = []
     with serving(recorder) as url:
@@ -347,3 +345,66 @@ def _stable(data: bytes, shas: dict[str, str] | None = None) -> bytes:
     for real, stable in (shas or {}).items():
         text = text.replace(real, stable)
     return text.encode()
+
+
+def test_the_guides_worked_period_examples_are_what_the_service_does(
+    engine: Engine, users, soap
+) -> None:
+    """Each row of the guide's period table, run on the live service."""
+    uow = partial(UnitOfWork, engine)
+    _import_person(uow)
+    usecases.define_type_dossier(uow, CLIENT_CBE, "902", "Work incapacity")
+    register = soap("Register", users.client)
+    key = {"ssin": PERSON, "typeDossier": "902"}
+    rows = _period_rows(GUIDE.read_text())
+    assert len(rows) >= 10
+    for held, operation, period, expected, code in rows:
+        register.Remove(**key)
+        for begin, end in held:
+            assert register.Inscribe(**key, period=_wire(begin, end)).status.code == "MSG00000"
+        request = {"period": _wire(*period)} if period else {}
+        answer = getattr(register, operation)(**key, **request)
+        lines = register.Consult(ssin=PERSON).inscriptions
+        got = [
+            (str(line.period.beginDate), str(line.period.endDate) if line.period.endDate else None)
+            for line in (lines.inscription if lines else [])
+        ]
+        row = (held, operation, period)
+        assert (answer.status.code, got) == (code, held if expected is None else expected), row
+
+
+def _period_rows(guide: str) -> list[tuple]:  # type: ignore[type-arg]
+    """(held, operation, period or None, lines after or None for unchanged, code)."""
+    table = guide.partition("| you hold | request | you then hold |")[2].split("\n\n")[0]
+    rows = []
+    for line in table.strip().splitlines()[1:]:
+        held, request, after = (cell.strip() for cell in line.strip("|").split("|"))
+        operation, _, what = request.partition(" — ")[0].partition(" ")
+        period = None if what.startswith("(no period") else _periods(what)[0]
+        if what == "(anything)":
+            period = ("2025-01-01", "2025-01-31")
+        code = "MSG00012" if "MSG00012" in after else "MSG00000"
+        expected = None if after.startswith("unchanged") else _periods(after)
+        rows.append((_periods(held), operation, period, expected, code))
+    return rows
+
+
+def _periods(text: str) -> list[tuple[str, str | None]]:
+    """`2025-01-01..2025-06-30, 2025-07-01..(open)` as (begin, end or None); `—`/nothing: []."""
+    if text in {"—", "nothing", "MSG00012"}:
+        return []
+    found = []
+    for part in text.split(", "):
+        begin, _, end = part.partition("..")
+        found.append((begin, None if end == "(open)" else end))
+    return found
+
+
+def _wire(begin: str, end: str | None) -> dict[str, str]:
+    return {"beginDate": begin, **({"endDate": end} if end else {})}
+
+
+def _import_person(uow) -> None:  # type: ignore[no-untyped-def]
+    csv = "ssin,lastName,firstName,birthDate,gender,status,replacedBy\n"
+    csv += f"{PERSON},Peeters,Jan,1985-03-14,MALE,ACTIVE,\n"
+    assert sourcefeed.import_csv(uow, io.StringIO(csv)).errors == ()

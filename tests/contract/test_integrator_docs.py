@@ -29,6 +29,7 @@ from raas.client.operations import OPERATIONS
 from raas.clock import today
 from raas.models.ssin import make_ssin
 from raas.persistence.uow import UnitOfWork
+from raas.services.status import DESCRIPTIONS
 from raas.usecases import notifications, source
 from tests.conftest import ROOT, serving
 from tests.contract.conftest import CLIENT_CBE, PASSWORD
@@ -408,3 +409,9 @@ def _import_person(uow) -> None:  # type: ignore[no-untyped-def]
     csv = "ssin,lastName,firstName,birthDate,gender,status,replacedBy\n"
     csv += f"{PERSON},Peeters,Jan,1985-03-14,MALE,ACTIVE,\n"
     assert sourcefeed.import_csv(uow, io.StringIO(csv)).errors == ()
+
+
+def test_the_guide_says_what_to_do_about_every_status_code() -> None:
+    table = GUIDE.read_text().partition("| code | how | meaning | what to do |")[2]
+    rows = [line.split("|")[1].strip() for line in table.split("\n\n")[0].strip().splitlines()]
+    assert rows[1:] == list(DESCRIPTIONS)

@@ -81,10 +81,14 @@ def _add_common(command: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Call the operation, print the answer, return the exit code."""
-    import requests  # the client's dependencies are imported only when a client runs
-    import zeep
+    try:  # the client's dependencies are imported only when a client runs
+        import requests
+        import zeep
 
-    from raas.client import core
+        from raas.client import core
+    except ImportError as error:
+        print(f"raas client needs zeep ({error}): pip install 'raas[client]'", file=sys.stderr)
+        return 2
 
     operation: Operation = args.operation
     request = _request(args, operation)

@@ -33,6 +33,7 @@ from raas.services.status import DESCRIPTIONS
 from raas.usecases import notifications, source
 from tests.conftest import ROOT, serving
 from tests.contract.conftest import CLIENT_CBE, PASSWORD
+from tests.contract.test_linkregister import registry  # noqa: F401 - fixture
 
 EXAMPLES = ROOT / "docs" / "examples"
 GUIDE = ROOT / "docs" / "integrator-guide.md"
@@ -93,6 +94,7 @@ def recorded(live_app, engine: Engine, users, monkeypatch, capsys, tmp_path):  #
         yield run, examples
 
 
+@pytest.mark.usefixtures("registry")  # puts back the key types and formats defined here
 def test_every_operation_has_a_committed_example_request_and_response(recorded, users) -> None:
     # fmt: off
     run, examples = recorded

@@ -122,6 +122,10 @@ def _parser() -> argparse.ArgumentParser:
     wsdl.add_argument("--wsdl-dir", type=Path, default=Path("wsdl"))
     wsdl.add_argument("--xsd-dir", type=Path, default=Path("xsd"))
     wsdl.set_defaults(run=_wsdl)
+
+    from raas.client.cli import add_commands  # builds the parser only; zeep loads on a call
+
+    add_commands(groups.add_parser("client", help="call one SOAP operation with zeep"))
     return parser
 
 

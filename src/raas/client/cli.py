@@ -1,0 +1,144 @@
+"""`raas client <Operation> [--field value …]`: one command per operation of the four services.
+
+Credentials and the service URL come from RAAS_URL, RAAS_USER and RAAS_PASSWORD, or from
+--url, --user, --password. Exit codes: 0 when the status is OK, DATA_FOUND or NO_DATA_FOUND,
+1 when it is NOK or NO_RESULT, 2 on a usage error, 3 on a SOAP fault, 4 when nothing answers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from raas.client.operations import OPERATIONS, Operation
+
+BOOLEANS = {"open", "deleteLink"}
+
+
+def add_commands(parser: argparse.ArgumentParser) -> None:
+    """One subcommand per operation, options named by the request's wire paths."""
+    commands = parser.add_subparsers(required=True, metavar="OPERATION")
+    for operation in OPERATIONS.values():
+        command = commands.add_parser(
+            operation.name,
+            help=f"{operation.service}: {operation.help}",
+            description=f"{operation.service}.{operation.name}: {operation.help}. {__doc__}",
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        _add_fields(command, operation)
+        _add_common(command)
+        command.set_defaults(run=run, operation=operation)
+
+
+def _add_fields(command: argparse.ArgumentParser, operation: Operation) -> None:
+    for path, required in operation.paths():
+        if path == "inscription":  # InscribeBatch's repeated item
+            command.add_argument(
+                "--inscription",
+                action="append",
+                metavar="SSIN,TYPEDOSSIER,BEGIN[,END]",
+                help="one item (repeat it; or give the items with --request)",
+            )
+            continue
+        leaf = path.rpartition(".")[2]
+        command.add_argument(
+            f"--{path}",
+            dest=path,
+            required=required,
+            metavar=leaf.upper(),
+            choices=["true", "false"] if leaf in BOOLEANS else None,
+            help="required" if required else None,
+        )
+
+
+def _add_common(command: argparse.ArgumentParser) -> None:
+    env = os.environ.get
+    command.add_argument(
+        "--url",
+        default=env("RAAS_URL", "http://127.0.0.1:8080"),
+        help="base URL of the services (RAAS_URL)",
+    )
+    command.add_argument("--user", default=env("RAAS_USER"), help="user name (RAAS_USER)")
+    command.add_argument(
+        "--password",
+        default=env("RAAS_PASSWORD"),
+        help="password (RAAS_PASSWORD; prefer the variable)",
+    )
+    command.add_argument("--ticket", help="your own reference, sent as informationCustomer")
+    command.add_argument(
+        "--request",
+        type=Path,
+        metavar="FILE.json",
+        help="request fields as JSON (wire names); options override them",
+    )
+    command.add_argument("--json", action="store_true", help="print the answer as JSON")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Call the operation, print the answer, return the exit code."""
+    try:  # the client's dependencies are imported only when a client runs
+        import requests
+        import zeep
+
+        from raas.client import core
+    except ImportError as error:
+        print(f"raas client needs zeep ({error}): pip install 'raas[client]'", file=sys.stderr)
+        return 2
+
+    operation: Operation = args.operation
+    request = _request(args, operation)
+    try:
+        proxy = core.connect(operation.service, args.url, args.user, args.password)
+        answer = core.call(proxy, operation.name, request)
+    except requests.RequestException as error:
+        print(f"raas client: {core.unreachable(error)}", file=sys.stderr)
+        return core.UNREACHABLE
+    except (zeep.exceptions.ValidationError, TypeError) as error:
+        print(f"raas client: invalid request: {error}", file=sys.stderr)
+        return core.USAGE
+    print(core.as_json(answer) if args.json else core.as_text(answer))
+    return answer.exit_code
+
+
+def _request(args: argparse.Namespace, operation: Operation) -> dict[str, Any]:
+    from raas.client.core import request_of
+
+    request: dict[str, Any] = json.loads(args.request.read_text()) if args.request else {}
+    values = {path: getattr(args, path, None) for path, _ in operation.paths()}
+    if values.get("inscription"):
+        values["inscription"] = [_item(text) for text in values["inscription"]]
+    _merge(request, request_of(operation, values))
+    if args.ticket:
+        request["informationCustomer"] = {"ticket": args.ticket}
+    return request
+
+
+def _item(text: str) -> dict[str, Any]:
+    ssin, type_dossier, begin, *end = text.split(",")
+    period = {"beginDate": begin, **({"endDate": end[0]} if end and end[0] else {})}
+    return {"ssin": ssin, "typeDossier": type_dossier, "period": period}
+
+
+def _merge(into: dict[str, Any], new: dict[str, Any]) -> None:
+    for key, value in new.items():
+        if isinstance(value, dict) and isinstance(into.get(key), dict):
+            _merge(into[key], value)
+        else:
+            into[key] = value
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """`python -m raas.client <Operation> …`, the same as `raas client <Operation> …`."""
+    parser = argparse.ArgumentParser(
+        prog="raas client",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_commands(parser)
+    args = parser.parse_args(argv)
+    return int(args.run(args))

@@ -1,0 +1,144 @@
+"""`raas client <Operation>`: one command per operation of the committed WSDL, called live."""
+
+from __future__ import annotations
+
+import io
+import json
+import shlex
+from functools import partial
+
+import pytest
+import zeep
+from sqlalchemy import Engine
+
+from raas import sourcefeed, usecases
+from raas.client.cli import main
+from raas.client.operations import OPERATIONS
+from raas.models.ssin import make_ssin
+from raas.persistence.uow import UnitOfWork
+from tests.conftest import ROOT
+from tests.contract.conftest import CLIENT_CBE, PASSWORD
+
+PERSON = make_ssin(1985, 3, 14, 123)
+KEY = f"--ssin {PERSON} --typeDossier 902"
+SERVICES = ("Register", "Identification", "LinkRegister", "Admin")
+
+
+def _leaves(element, prefix: str = "") -> list[str]:  # type: ignore[no-untyped-def]
+    """The wire paths of a request element's fields; a repeated element is one field."""
+    path = f"{prefix}{element.name}"
+    children = getattr(element.type, "elements", [])
+    if not children or element.max_occurs != 1:
+        return [path]
+    return [leaf for _, child in children for leaf in _leaves(child, f"{path}.")]
+
+
+def _wsdl_operations() -> dict[tuple[str, str], list[str]]:
+    found = {}
+    for service in SERVICES:
+        client = zeep.Client(str(ROOT / "wsdl" / f"{service}.wsdl"))
+        for binding in client.wsdl.bindings.values():
+            for name, operation in binding._operations.items():
+                fields = operation.input.body.type.elements
+                found[service, name] = [
+                    leaf
+                    for _, element in fields
+                    if element.name != "informationCustomer"  # sent by --ticket
+                    for leaf in _leaves(element)
+                ]
+    return found
+
+
+def test_every_operation_of_the_wsdl_has_a_command_with_every_request_field() -> None:
+    commands = {
+        (op.service, op.name): [path for path, _ in op.paths()] for op in OPERATIONS.values()
+    }
+    assert commands == _wsdl_operations()
+
+
+@pytest.fixture()
+def client(engine: Engine, users, live_url, monkeypatch, capsys):  # type: ignore[no-untyped-def]
+    """`client(user, "Operation --option value …")`: (exit code, printed text)."""
+    uow = partial(UnitOfWork, engine)
+    csv = "ssin,lastName,firstName,birthDate,gender,status,replacedBy\n"
+    csv += f"{PERSON},Peeters,Jan,1985-03-14,MALE,ACTIVE,\n"
+    assert sourcefeed.import_csv(uow, io.StringIO(csv)).errors == ()
+    usecases.define_type_dossier(uow, CLIENT_CBE, "902", "work incapacity")
+    monkeypatch.setenv("RAAS_URL", live_url)
+    monkeypatch.setenv("RAAS_PASSWORD", PASSWORD)
+
+    def run(user: str, command: str) -> tuple[int, str]:
+        monkeypatch.setenv("RAAS_USER", user)
+        code = main(shlex.split(command))
+        return code, capsys.readouterr().out
+
+    return run
+
+
+def test_a_write_prints_its_status_and_lines_and_exits_0(client, users) -> None:
+    code, out = client(
+        users.client,
+        f"Inscribe {KEY} --period.beginDate 2025-01-01 --period.endDate 2025-06-30",
+    )
+    lines = out.splitlines()
+    assert code == 0
+    assert lines[0].split()[1:3] == ["OK", "MSG00000"]
+    assert lines[-2].split() == ["ssin", "typeDossier", "period.beginDate", "period.endDate"]
+    assert lines[-1].split() == [PERSON, "902", "2025-01-01", "2025-06-30"]
+
+
+def test_json_output_is_the_whole_response(client, users) -> None:
+    client(users.client, f"Inscribe {KEY} --period.beginDate 2025-01-01")
+    code, out = client(users.client, f"Consult --ssin {PERSON} --json --ticket my-1")
+    answer = json.loads(out)
+    assert code == 0
+    assert answer["status"]["value"] == "DATA_FOUND"
+    assert answer["informationCustomer"]["ticket"] == "my-1"
+    assert answer["inscriptions"]["inscription"] == [
+        {"ssin": PERSON, "typeDossier": "902", "period": {"beginDate": "2025-01-01"}}
+    ]
+
+
+def test_no_data_found_exits_0_and_a_refusal_exits_1_with_its_code(client, users) -> None:
+    assert client(users.client, f"Consult --ssin {PERSON}")[0] == 0
+    code, out = client(
+        users.client, f"Inscribe --ssin {PERSON} --typeDossier 777 --period.beginDate 2025-01-01"
+    )
+    assert (code, out.split()[1:3]) == (1, ["NOK", "RAAS0001"])
+
+
+def test_a_fault_exits_3_with_its_reason_code(client, users, monkeypatch) -> None:
+    monkeypatch.setenv("RAAS_PASSWORD", "not the password")
+    code, out = client(users.client, "ListTypeDossiers")
+    assert (code, out.split()[1:3]) == (3, ["FAULT", "MSG00014"])
+    code, out = client(users.client, "DeleteLink --linkId 1 --json")
+    assert (code, json.loads(out)["fault"]["reasonCode"]) == (3, "MSG00014")
+
+
+def test_a_client_calling_admin_is_refused_with_msg00016(client, users) -> None:
+    code, out = client(users.client, "ListLinkReports --open true")
+    assert (code, out.split()[1:3]) == (3, ["FAULT", "MSG00016"])
+
+
+def test_batch_items_from_options_and_from_a_json_request(client, users, tmp_path) -> None:
+    item = {"ssin": PERSON, "typeDossier": "777", "period": {"beginDate": "2025-01-01"}}
+    (tmp_path / "items.json").write_text(json.dumps({"inscription": [item]}))
+    code, out = client(users.client, f"InscribeBatch --request {tmp_path / 'items.json'} --json")
+    assert json.loads(out)["results"]["result"][0]["status"]["code"] == "RAAS0001"
+    code, out = client(
+        users.client,
+        f"InscribeBatch --inscription {PERSON},902,2025-01-01,2025-01-31 "
+        f"--inscription {PERSON},902,2025-02-01",
+    )
+    assert code == 0
+    assert f"{PERSON} 902 2025-01-01" in out.splitlines()[-1]
+
+
+def test_a_missing_required_option_is_a_usage_error(client, users) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        client(users.client, "Inscribe --ssin 85031412302")
+    assert exit_.value.code == 2
+
+
+def test_a_service_that_does_not_answer_exits_4(client, users) -> None:
+    assert client(users.client, "ListTypeDossiers --url http://127.0.0.1:9")[0] == 4

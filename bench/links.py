@@ -119,6 +119,7 @@ def build(engine, links: int, rebuild: bool) -> None:  # type: ignore[no-untyped
         print(f"\r  links: {made:>9,}/{links:,}  ({rate:,.0f} links/s)", end="", flush=True)
     print(f"\n  rebuilding {len(kept)} indexes and constraints")
     with engine.begin() as conn:
+        conn.execute(text("SET LOCAL maintenance_work_mem = '1GB'"))
         for statement in kept:
             conn.execute(text(statement))
         conn.execute(text("DROP TABLE bench_numbered_persons"))

@@ -24,11 +24,15 @@ from sqlalchemy import Engine, make_url, text
 from sqlalchemy.engine import URL
 
 from raas.config import Settings
+from raas.services import fast_xml
 from raas.persistence import migrations
 from raas.persistence.database import make_engine
 from raas.persistence.schema import metadata
 
 ROOT = Path(__file__).resolve().parents[1]
+
+# Every response the tests get is written by fast_xml and by spyne, and must be the same.
+fast_xml.VERIFY = True
 
 # No per-example deadline: a loaded 2-core CI machine must not turn slowness into failures.
 hypothesis_settings.register_profile("raas", deadline=None)

@@ -21,6 +21,7 @@ from spyne.protocol.soap import Soap11
 
 from raas.models.errors import DomainError, ServiceUnavailable
 from raas.models.users import User
+from raas.services.fast_xml import FastSoap11
 from raas.services.faults import ContractFault, fault_detail
 from raas.services.status import DESCRIPTIONS, Kind, code_of, refused_value
 from raas.services.types import Information, InformationCBSS, Status, required
@@ -128,5 +129,5 @@ class VettedSoap11(Soap11):  # type: ignore[misc]
 def soap_application(service: type[ServiceBase], namespace: str, name: str) -> Application:
     """A SOAP 1.1 document/literal spyne application of one service class."""
     return Application(
-        [service], tns=namespace, name=name, in_protocol=VettedSoap11(), out_protocol=Soap11()
+        [service], tns=namespace, name=name, in_protocol=VettedSoap11(), out_protocol=FastSoap11()
     )

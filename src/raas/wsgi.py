@@ -12,9 +12,11 @@ from sqlalchemy import Engine
 
 from raas import usecases
 from raas.config import Settings
+from raas.metrics import Metrics
 from raas.passwords import VerificationCache
 from raas.persistence.database import database_url, make_engine
 from raas.persistence.health import database_ok
+from raas.persistence.pool import watch_pool
 from raas.persistence.uow import UnitOfWork
 from raas.services import admin, identification, linkregister, register
 from raas.services.documents import ServiceDocuments, build_documents, request_schema
@@ -72,6 +74,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         engine = make_engine(database_url(settings), settings.pool_size)
     uow = partial(UnitOfWork, engine)
     cache = VerificationCache(settings.auth_cache_seconds)
+    metrics = Metrics()
+    watch_pool(engine, metrics.pool_use)
     endpoints = {f"/{e.name}": e for e in (_endpoint(m, settings.public_url) for m in SERVICES)}
     return Gateway(
         endpoints=endpoints,
@@ -80,4 +84,5 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         audit=partial(usecases.record_audit, uow),
         database_ok=partial(database_ok, engine),
         uow=uow,
+        metrics=metrics,
     )

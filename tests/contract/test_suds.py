@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import io
 from collections.abc import Callable
-from datetime import date
 from functools import partial
 
 import pytest
@@ -396,6 +395,6 @@ def test_admin_defines_type_dossiers_and_reads_the_audit_log(suds, users) -> Non
     listed = suds("Register", users.client).service.ListTypeDossiers()
     assert [t.code for t in listed.typeDossiers.typeDossier] == ["SUDS"]
 
-    audit = admin.ConsultAuditLog(cbeNumber=CLIENT_CBE, fromDate=date.today().isoformat())
+    audit = admin.ConsultAuditLog(cbeNumber=CLIENT_CBE, fromDate=today().isoformat())
     assert status(audit) == ("DATA_FOUND", "MSG00000")
     assert "ListTypeDossiers" in {e.operation for e in audit.entries.entry}

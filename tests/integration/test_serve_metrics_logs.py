@@ -104,3 +104,20 @@ def _wait_healthy(base: str, server: subprocess.Popen[str]) -> None:
             pass
         time.sleep(0.3)
     raise AssertionError("raas serve did not become healthy within 90 s")
+
+
+def test_a_refused_command_reports_in_json_too(database_url: URL, engine: Engine, tmp_path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RAAS_")}
+    env["RAAS_DATABASE_URL"] = database_url.render_as_string(hide_password=False)
+    env["RAAS_LOG_JSON"] = "1"
+    done = subprocess.run(
+        [sys.executable, "-m", "raas.cli", "notifications", "run", "--date", "2999-01-01"]
+        + ["--outbox", str(tmp_path)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2
+    (entry,) = [json.loads(line) for line in done.stderr.splitlines()]
+    assert entry["level"] == "ERROR" and "has not begun" in entry["message"]

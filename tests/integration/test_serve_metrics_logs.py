@@ -6,7 +6,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 
@@ -20,7 +19,7 @@ from raas import usecases
 from raas.models.users import Role
 from raas.persistence.uow import UnitOfWork
 from tests.contract.conftest import CLIENT_CBE, PASSWORD
-from tests.integration.test_end_to_end import _free_port
+from tests.integration.test_end_to_end import _free_port, _wait_healthy
 
 pytestmark = pytest.mark.slow
 
@@ -91,19 +90,6 @@ def test_two_workers_metrics_add_up_and_every_log_line_is_json(
     requests_logged = [e for e in entries if e["logger"] == "raas.request"]
     assert len(requests_logged) == 40
     assert {e["status"] for e in requests_logged} == {"MSG00100", "MSG00014"}
-
-
-def _wait_healthy(base: str, server: subprocess.Popen[str]) -> None:
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        assert server.poll() is None, "raas serve exited"
-        try:
-            if requests.get(f"{base}/health", timeout=5).status_code == 200:
-                return
-        except requests.RequestException:  # not listening yet, or workers still booting
-            pass
-        time.sleep(0.3)
-    raise AssertionError("raas serve did not become healthy within 90 s")
 
 
 def test_a_refused_command_reports_in_json_too(database_url: URL, engine: Engine, tmp_path) -> None:

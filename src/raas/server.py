@@ -2,9 +2,25 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
+from gunicorn.glogging import Logger
+
+from raas import logs
+from raas.config import Settings
+
+
+class _Logger(Logger):  # type: ignore[misc]
+    """gunicorn's own log lines (start, workers, errors) masked and, with RAAS_LOG_JSON, JSON."""
+
+    def setup(self, cfg: Any) -> None:
+        super().setup(cfg)
+        for handler in self.error_log.handlers:
+            logs.dress(handler, Settings.from_env().log_json)
 
 
 class _Gunicorn(BaseApplication):  # type: ignore[misc]
@@ -22,8 +38,25 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
         return create_app()
 
 
+def _child_exit(server: Any, worker: Any) -> None:
+    from raas.metrics import worker_exited
+
+    worker_exited(worker.pid)
+
+
 def serve(host: str, port: int, workers: int) -> None:
     """Serve until interrupted; each worker builds its own app and database pool after the fork."""
+    # The workers' metrics meet in a directory of this run's own (see raas.metrics); it must be
+    # named before any process imports prometheus_client, and is removed when the server stops.
+    metrics_dir = tempfile.mkdtemp(prefix="raas-metrics-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
+    try:
+        _run(host, port, workers)
+    finally:
+        shutil.rmtree(metrics_dir, ignore_errors=True)
+
+
+def _run(host: str, port: int, workers: int) -> None:
     _Gunicorn(
         {
             "bind": f"{host}:{port}",
@@ -37,5 +70,7 @@ def serve(host: str, port: int, workers: int) -> None:
             "limit_request_field_size": 16384,
             # gunicorn's admin socket is shared by every server of one user: not needed here.
             "control_socket_disable": True,
+            "child_exit": _child_exit,
+            "logger_class": _Logger,
         }
     ).run()

@@ -33,7 +33,9 @@ class Imported:
     errors: tuple[str, ...] = ()
 
 
-def import_csv(uow: UowFactory, lines: Iterable[str]) -> Imported:
+def import_csv(
+    uow: UowFactory, lines: Iterable[str], progress: Callable[[int, int], None] | None = None
+) -> Imported:
     """Add or update the persons of a CSV file and apply its replacements, all or none.
 
     In one transaction: the persons are written in bulk (a REPLACED one keeping its status for
@@ -42,14 +44,21 @@ def import_csv(uow: UowFactory, lines: Iterable[str]) -> Imported:
     B→C ends on C. A refused replacement, or a row that would undo a replacement (ACTIVE or
     CANCELED for a person already REPLACED), refuses the whole file. New persons record nothing,
     nor does one the file gives already REPLACED, unless lines reached it earlier in the file.
+    `progress(done, total)` follows the persons written, then the replacements applied.
     """
     numbered, errors = parse_numbered_persons_csv(lines)
     if errors:
         return Imported(errors=tuple(errors))
-    return retrying(lambda: _import(uow, numbered))
+    return retrying(lambda: _import(uow, numbered, progress or _silent))
 
 
-def _import(uow: UowFactory, numbered: list[tuple[int, Person]]) -> Imported:
+def _silent(done: int, total: int) -> None:
+    pass
+
+
+def _import(
+    uow: UowFactory, numbered: list[tuple[int, Person]], progress: Callable[[int, int], None]
+) -> Imported:
     with uow() as tx:
         # A person the file adds already REPLACED is history: replaced and checked, with no
         # event unless lines reached it earlier in the file.
@@ -79,11 +88,12 @@ def _import(uow: UowFactory, numbered: list[tuple[int, Person]]) -> Imported:
             tx.connection,
             sorted((person for _, person in numbered), key=lambda person: person.ssin),
             changed=record,
+            progress=progress,
         )
         replaced = 0
-        for line, person in numbered:
-            if person.status is not PersonStatus.REPLACED:
-                continue
+        replacements = [(n, p) for n, p in numbered if p.status is PersonStatus.REPLACED]
+        for step, (line, person) in enumerate(replacements, 1):
+            progress(step, len(replacements))
             assert person.replaced_by is not None  # the parser checked it
             try:
                 done = replace_in(tx, person.ssin, person.replaced_by, notify=person.ssin in known)

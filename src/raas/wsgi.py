@@ -12,9 +12,11 @@ from sqlalchemy import Engine
 
 from raas import usecases
 from raas.config import Settings
+from raas.metrics import Metrics
 from raas.passwords import VerificationCache
 from raas.persistence.database import database_url, make_engine
 from raas.persistence.health import database_ok
+from raas.persistence.pool import watch_pool
 from raas.persistence.uow import UnitOfWork
 from raas.services import (
     admin,
@@ -80,6 +82,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         engine = make_engine(database_url(settings), settings.pool_size)
     uow = partial(UnitOfWork, engine)
     cache = VerificationCache(settings.auth_cache_seconds)
+    metrics = Metrics()
+    watch_pool(engine, metrics.pool_use)
     modules = SERVICES + ((benchmark,) if settings.benchmark_noop else ())
     endpoints = {f"/{e.name}": e for e in (_endpoint(m, settings.public_url) for m in modules)}
     return Gateway(
@@ -89,4 +93,5 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         audit=partial(usecases.record_audit, uow),
         database_ok=partial(database_ok, engine),
         uow=uow,
+        metrics=metrics,
     )

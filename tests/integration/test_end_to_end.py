@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -33,10 +36,15 @@ def _free_port() -> int:
 
 
 @pytest.fixture()
-def embedded_env(tmp_path: Path) -> dict[str, str]:
+def embedded_env() -> Iterator[dict[str, str]]:
+    # Not under pytest's tmp_path: run as root, the embedded PostgreSQL runs as a system user that
+    # must traverse every parent folder, and any pytest session starting on the machine makes
+    # /tmp/pytest-of-<user> private again (initdb then fails at random on a shared machine).
+    data = Path(tempfile.mkdtemp(prefix="raas-e2e-"))
     env = {k: v for k, v in os.environ.items() if not k.startswith("RAAS_")}
-    env["RAAS_DATA_DIR"] = str(tmp_path / "data")
-    return env
+    env["RAAS_DATA_DIR"] = str(data / "data")
+    yield env
+    shutil.rmtree(data, ignore_errors=True)
 
 
 def _raas(env: dict[str, str], *args: str) -> str:
@@ -86,13 +94,14 @@ def test_embedded_postgres_demo_and_gunicorn(embedded_env: dict[str, str]) -> No
 
 
 def _wait_healthy(base: str, server: subprocess.Popen[str]) -> None:
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
         assert server.poll() is None, server.stdout.read() if server.stdout else "serve exited"
         try:
-            if requests.get(f"{base}/health", timeout=1).status_code == 200:
+            if requests.get(f"{base}/health", timeout=5).status_code == 200:
                 return
-        except requests.ConnectionError:
+        # Not listening yet, or listening while the workers still boot (a loaded machine).
+        except (requests.ConnectionError, requests.Timeout):
             pass
         time.sleep(0.3)
-    raise AssertionError("raas serve did not become healthy within 60 s")
+    raise AssertionError("raas serve did not become healthy within 90 s")

@@ -60,3 +60,24 @@ def test_the_json_format_is_one_object_per_line_with_the_fields() -> None:
     entry = json.loads(line)
     assert (entry["logger"], entry["status"], entry["message"]) == (
         "test.logs.json", "MSG00000", f"status=MSG00000 for {MASK}")
+
+
+def test_an_error_with_its_traceback_is_still_one_json_line_and_masked() -> None:
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(MaskNationalNumbers())
+    handler.setFormatter(JsonFormatter())
+    logger = logging.getLogger("test.logs.json.error")
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        try:
+            raise ValueError(f"duplicate key {SSIN}")
+        except ValueError:
+            logger.exception("write failed")
+    finally:
+        logger.removeHandler(handler)
+    (line,) = stream.getvalue().splitlines()
+    entry = json.loads(line)
+    assert entry["level"] == "ERROR" and "Traceback" in entry["exception"]
+    assert SSIN not in line and f"ValueError: duplicate key {MASK}" in entry["exception"]

@@ -134,15 +134,17 @@ def upsert_persons(
     conn: Connection,
     persons: Iterable[Person],
     changed: Callable[[Changes], None] | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> tuple[int, int]:
     """Add new persons and update the changed ones, never deleting; (inserted, updated).
 
     A REPLACED person is written with the status it has (ACTIVE when new): replacing it is the
     caller's. `changed`, when given, is called once per batch with the (before, after) of every
     stored person the batch changed, in the same transaction, to record what changed.
+    `progress`, when given, is called after each batch with (persons written, persons to write).
     """
     latest = {person.ssin: person for person in persons}  # the last person given wins
-    inserted = updated = 0
+    inserted = updated = done = 0
     indexed: set[str] = set()
     _create_staging(conn)
     for rows in _batches(latest.values(), 50_000):
@@ -153,6 +155,9 @@ def upsert_persons(
         updated += len(changes)
         if changes and changed is not None:
             changed(changes)
+        done += len(rows)
+        if progress is not None:
+            progress(done, len(latest))
     _drop_staging(conn)
     return inserted, updated
 

@@ -21,6 +21,8 @@ from uuid import uuid4
 
 from lxml import etree
 
+from raas.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
+from raas.metrics import Metrics
 from raas.models.errors import AuthenticationFailed, ServiceUnavailable
 from raas.models.users import User
 from raas.persistence.repositories import AuditEntry
@@ -73,6 +75,7 @@ class Gateway:
         audit: Callable[[AuditEntry], None],
         database_ok: Callable[[], bool],
         uow: Callable[[], Any],
+        metrics: Metrics,
     ) -> None:
         self._endpoints = endpoints
         self._limits = limits
@@ -80,6 +83,7 @@ class Gateway:
         self._audit = audit
         self._database_ok = database_ok
         self._uow = uow
+        self._metrics = metrics
         self._xsds = {n: x for e in endpoints.values() for n, x in e.documents.xsds.items()}
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
@@ -87,6 +91,11 @@ class Gateway:
         method = environ.get("REQUEST_METHOD", "GET")
         if path == "/health" and method in ("GET", "HEAD"):
             return self._health(start_response)
+        if path == "/metrics" and method == "GET":
+            body = self._metrics.exposition()
+            headers = [("Content-Type", METRICS_CONTENT_TYPE), ("Content-Length", str(len(body)))]
+            start_response("200 OK", headers)
+            return [body]
         if path.startswith("/xsd/") and method == "GET":
             return self._xsd(path.removeprefix("/xsd/"), start_response)
         endpoint = self._endpoints.get(path.rstrip("/"))
@@ -114,8 +123,11 @@ class Gateway:
             call.status_code = fault.code
             status_line, headers = "500 Internal Server Error", list(_XML)
             body = fault_envelope(fault, str(call.ticket))
-        duration_ms = round((time.perf_counter() - started) * 1000)
-        self._record(call, duration_ms)
+        self._record(call, round((time.perf_counter() - started) * 1000))
+        code = call.status_code or "MSG00003"
+        # The metric's latency includes the audit entry, which the caller waits for too.
+        seconds = time.perf_counter() - started
+        self._metrics.observe(call.service, call.operation, code, seconds, code in FAULT_CODES)
         start_response(status_line, [*headers, ("Content-Length", str(len(body)))])
         return [body]
 

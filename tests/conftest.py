@@ -24,10 +24,10 @@ from sqlalchemy import Engine, make_url, text
 from sqlalchemy.engine import URL
 
 from raas.config import Settings
-from raas.services import fast_xml
 from raas.persistence import migrations
 from raas.persistence.database import make_engine
 from raas.persistence.schema import metadata
+from raas.services import fast_xml
 
 ROOT = Path(__file__).resolve().parents[1]
 

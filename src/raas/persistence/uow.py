@@ -31,8 +31,10 @@ class TransientConflict(Exception):
 class UnitOfWork:
     """`with uow:` opens a transaction; `commit()` keeps it; leaving without commit rolls back.
 
-    `autocommit=True` is for one statement that is its own transaction (the audit entry): it saves
-    the round trips of BEGIN and COMMIT.
+    `autocommit=True` runs each statement as its own transaction, without the round trips of
+    BEGIN and COMMIT or ROLLBACK: for one write (the audit entry), and for reads of shared tables
+    (persons, links) where, in READ COMMITTED, a transaction would add nothing (each statement
+    takes its own snapshot either way).
     """
 
     def __init__(self, engine: Engine, autocommit: bool = False) -> None:

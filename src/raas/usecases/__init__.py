@@ -87,7 +87,7 @@ def list_type_dossiers(uow: UowFactory, caller: User) -> list[TypeDossier]:
 def search_person_by_ssin(uow: UowFactory, ssin: str) -> Person:
     """The person the authentic source knows under `ssin`, replaced and canceled ones included."""
     check_structure(ssin)
-    with uow() as tx:
+    with uow(autocommit=True) as tx:  # one read of the shared source
         person = StubAuthenticSource(tx.persons).person(ssin)
     if person is None:
         raise UnknownSsin("the ssin does not exist in the authentic source", ssin=ssin)

@@ -54,7 +54,7 @@ FIRST_BIS_YEAR = 1900  # a BIS number's two year digits cover 1900..2099
 
 def search_phonetically(uow: UowFactory, query: PhoneticQuery) -> list[Match]:
     """The active persons whose name sounds like the query's, born in its window, best first."""
-    with uow() as tx:
+    with uow(autocommit=True) as tx:  # reads of the shared source only
         return _search(tx, query)
 
 

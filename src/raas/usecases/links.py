@@ -121,7 +121,7 @@ def links_by_ssin(
     """Every organisation's links of the person, also those kept under the ssin as asked."""
     if country is not None:
         _check_country(country)
-    with uow() as tx:
+    with uow(autocommit=True) as tx:  # reads of shared tables only
         if key_type is not None:
             _check_key_type(tx, key_type)
         resolved = resolve(StubAuthenticSource(tx.persons), ssin)
@@ -134,7 +134,7 @@ def links_by_foreign_key(
 ) -> list[Link]:
     """The links holding this key once normalised like each key type's format says."""
     _check_country(country)
-    with uow() as tx:
+    with uow(autocommit=True) as tx:  # reads of shared tables only
         if key_type is not None:
             _check_key_type(tx, key_type)
         formats = tx.links.formats(country)
@@ -148,7 +148,7 @@ def consult_formats(uow: UowFactory, country: str | None) -> list[KeyFormat]:
     """The default format, then the formats for `country` (and any country), or all of them."""
     if country not in (None, ANY):
         _check_country(country)
-    with uow() as tx:
+    with uow(autocommit=True) as tx:  # reads of shared tables only
         return [DEFAULT_FORMAT, *tx.links.formats(None if country in (None, ANY) else country)]
 
 

@@ -25,7 +25,7 @@ from sqlalchemy.engine import URL
 
 from raas.config import Settings
 from raas.persistence import migrations
-from raas.persistence.database import make_engine
+from raas.persistence.database import SERVICE_ROLE, make_engine
 from raas.persistence.schema import metadata
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -115,11 +115,19 @@ class _ThreadingServer(ThreadingMixIn, WSGIServer):
 
 
 @pytest.fixture(scope="session")
-def live_app(session_engine: Engine):  # type: ignore[no-untyped-def]
-    """The WSGI app as `raas serve` builds it (default public URL), on this test database."""
+def service_engine(database_url: URL) -> Iterator[Engine]:
+    """The test database as the service sees it: the restricted role, row-level security on."""
+    engine = make_engine(database_url, role=SERVICE_ROLE, lock_timeout=5)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def live_app(service_engine: Engine):  # type: ignore[no-untyped-def]
+    """The WSGI app as `raas serve` builds it (default public URL, the service's role)."""
     from raas.wsgi import create_app
 
-    return create_app(Settings(), engine=session_engine)
+    return create_app(Settings(), engine=service_engine)
 
 
 @contextmanager

@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 from raas import usecases
 from raas.config import Settings
 from raas.passwords import VerificationCache
-from raas.persistence.database import database_url, make_engine
+from raas.persistence.database import service_engine
 from raas.persistence.health import database_ok
 from raas.persistence.uow import UnitOfWork
 from raas.services import admin, identification, linkregister, register
@@ -69,7 +69,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     """The WSGI application serving /Register, /Identification, /LinkRegister and /Admin."""
     settings = settings or Settings.from_env()
     if engine is None:
-        engine = make_engine(database_url(settings), settings.pool_size)
+        engine = service_engine(settings)  # the restricted role (README: Row-level security)
     uow = partial(UnitOfWork, engine)
     cache = VerificationCache(settings.auth_cache_seconds)
     endpoints = {f"/{e.name}": e for e in (_endpoint(m, settings.public_url) for m in SERVICES)}

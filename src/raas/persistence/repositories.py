@@ -42,10 +42,9 @@ class UserRepository:
 
     def get(self, username: str) -> StoredUser | None:
         """The user and its password hash, or None."""
+        # raas_login (migration 0007): the service's role has no grant on `users` itself.
         row = self._conn.execute(
-            select(users.c.username, users.c.cbe_number, users.c.role, users.c.password_hash).where(
-                users.c.username == username
-            )
+            select(literal_column("*")).select_from(func.raas_login(username))
         ).first()
         if row is None:
             return None
@@ -263,6 +262,7 @@ class AuditEntry:
     ssins: Sequence[str]
     status_code: str
     duration_ms: int
+    note: str | None = None  # e.g. a failed login: for which username, from where
 
 
 class AuditRepository:
@@ -270,8 +270,11 @@ class AuditRepository:
         self._conn = conn
 
     def record(self, entry: AuditEntry) -> None:
+        # inline: no RETURNING of the id, which the service's role may not read back.
         self._conn.execute(
-            audit_log.insert().values(
+            audit_log.insert()
+            .inline()
+            .values(
                 at=entry.at,
                 ticket_cbss=entry.ticket_cbss,
                 cbe_number=entry.cbe_number,
@@ -281,6 +284,7 @@ class AuditRepository:
                 ssins=list(entry.ssins),
                 status_code=entry.status_code,
                 duration_ms=entry.duration_ms,
+                note=entry.note,
             )
         )
 
@@ -338,4 +342,5 @@ def _audit_entry(row: Row[Any]) -> AuditEntry:
         tuple(row.ssins),
         row.status_code,
         row.duration_ms,
+        row.note,
     )

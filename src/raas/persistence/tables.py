@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     CheckConstraint,
     Column,
     Date,
@@ -12,11 +13,13 @@ from sqlalchemy import (
     Identity,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     Table,
     Text,
     Uuid,
     func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 
@@ -74,11 +77,29 @@ audit_log = Table(
     Column("ssins", ARRAY(Text), nullable=False, server_default="{}"),
     Column("status_code", Text, nullable=False),
     Column("duration_ms", Integer, nullable=False),
+    # What the status code alone does not say (a failed or locked-out login and from where).
+    Column("note", Text),
+    # The hash chain (migration 0007's trigger sets these; `raas audit verify` checks them):
+    # hash = sha256(prev_hash || the entry's canonical text), in the order of chain_seq.
+    Column("chain_seq", BigInteger, nullable=False, unique=True),
+    Column("prev_hash", LargeBinary, nullable=False),
+    Column("hash", LargeBinary, nullable=False),
     Index("ix_audit_log_cbe_number_at", "cbe_number", "at"),
     Index("ix_audit_log_ssins", "ssins", postgresql_using="gin"),
     # ConsultAuditLog: by time alone, and the page after a given entry.
     Index("ix_audit_log_at_id", "at", "id"),
     Index("ix_audit_log_ticket_cbss", "ticket_cbss"),
+)
+
+# The head of the audit chain: one row, updated by the trigger that chains each new entry (its
+# row lock orders concurrent writers, so the chain never forks).
+audit_chain_head = Table(
+    "audit_chain_head",
+    metadata,
+    Column("id", Boolean, primary_key=True, server_default=text("true")),
+    Column("seq", BigInteger, nullable=False),
+    Column("hash", LargeBinary, nullable=False),
+    CheckConstraint("id", name="single_row"),
 )
 
 # The stub authentic source (national register + BIS register) keeps its persons here.

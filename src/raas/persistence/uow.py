@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from types import TracebackType
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import DBAPIError
 
 from raas.models.errors import ServiceUnavailable
+from raas.models.users import User
 from raas.persistence.events import EventRepository
 from raas.persistence.identification import IdentificationRepository
 from raas.persistence.links import LinkRepository
@@ -22,6 +23,13 @@ from raas.persistence.repositories import (
 
 # Serialization failure and deadlock: the transaction lost a race and may simply be run again.
 TRANSIENT_SQLSTATES = {"40001", "40P01"}
+# lock_timeout (the service's engine sets it): waiting behind a long operator job, give up.
+LOCK_NOT_AVAILABLE = "55P03"
+
+# The caller the row-level security policies (migration 0007) let the transaction see.
+_SCOPE = text(
+    "SELECT set_config('raas.cbe_number', :cbe, true), set_config('raas.admin', :admin, true)"
+)
 
 
 class TransientConflict(Exception):
@@ -29,17 +37,34 @@ class TransientConflict(Exception):
 
 
 class UnitOfWork:
-    """`with uow:` opens a transaction; `commit()` keeps it; leaving without commit rolls back."""
+    """`with uow:` opens a transaction; `commit()` keeps it; leaving without commit rolls back.
 
-    def __init__(self, engine: Engine) -> None:
+    With a `caller`, the transaction first tells PostgreSQL whose it is (one statement), which
+    the row-level security policies read; without one, the service's role sees no
+    organisation's data at all (the owner, running operator jobs, is not bound by them).
+    """
+
+    def __init__(self, engine: Engine, caller: User | None = None) -> None:
         self._engine = engine
+        self._caller = caller
         self._conn: Connection | None = None
 
     def __enter__(self) -> UnitOfWork:
         try:
             self._conn = self._engine.connect()
             self._conn.begin()
+            if self._caller is not None:
+                self._conn.execute(
+                    _SCOPE,
+                    {
+                        "cbe": self._caller.cbe_number,
+                        "admin": "on" if self._caller.is_admin else "off",
+                    },
+                )
         except DBAPIError as error:
+            if self._conn is not None:
+                self._conn.invalidate()
+                self._conn = None
             raise ServiceUnavailable("the database cannot be reached") from error
         self.users = UserRepository(self._conn)
         self.type_dossiers = TypeDossierRepository(self._conn)
@@ -76,10 +101,12 @@ class UnitOfWork:
             self._conn.invalidate()
         finally:
             self._conn = None
-        if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        if not isinstance(exc, DBAPIError):
+            return
+        if exc.connection_invalidated:
             raise ServiceUnavailable("the database connection was lost") from exc
-        if (
-            isinstance(exc, DBAPIError)
-            and getattr(exc.orig, "sqlstate", None) in TRANSIENT_SQLSTATES
-        ):
+        sqlstate = getattr(exc.orig, "sqlstate", None)
+        if sqlstate == LOCK_NOT_AVAILABLE:
+            raise ServiceUnavailable("a lock was not granted in time") from exc
+        if sqlstate in TRANSIENT_SQLSTATES:
             raise TransientConflict(str(exc.orig)) from exc

@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from io import BytesIO
 from typing import Any
 from uuid import uuid4
@@ -72,7 +73,7 @@ class Gateway:
         authenticate: Callable[[str, str], User],
         audit: Callable[[AuditEntry], None],
         database_ok: Callable[[], bool],
-        uow: Callable[[], Any],
+        uow: Callable[..., Any],
     ) -> None:
         self._endpoints = endpoints
         self._limits = limits
@@ -132,6 +133,8 @@ class Gateway:
         call.ssins.extend(_ssins_in(payload))
         # Authenticate first: an anonymous caller learns nothing, not even which operations exist.
         call.user = self._authenticate_header(header)
+        # From here on every transaction tells PostgreSQL whose it is (row-level security).
+        call.uow = partial(self._uow, call.user)
         if not known:
             raise ContractFault("MSG00004", f"{endpoint.name} has no operation {payload.tag}")
         if endpoint.admin_only and not call.user.is_admin:

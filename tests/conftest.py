@@ -114,10 +114,32 @@ class _ThreadingServer(ThreadingMixIn, WSGIServer):
     daemon_threads = True
 
 
+# The service's own login in tests (a member of raas_service, like RAAS_SERVICE_DATABASE_URL's
+# role in production), so a test session cannot RESET ROLE back to the owner.
+SERVICE_LOGIN = "raas_service_test"
+
+
 @pytest.fixture(scope="session")
-def service_engine(database_url: URL) -> Iterator[Engine]:
+def service_url(database_url: URL, session_engine: Engine) -> URL:
+    """The test database, logging in as the service's login role (created once per cluster)."""
+    with session_engine.begin() as conn:  # roles are cluster-wide: parallel runs may race
+        conn.execute(
+            text(
+                f"""
+                DO $$ BEGIN
+                    CREATE ROLE {SERVICE_LOGIN} LOGIN IN ROLE {SERVICE_ROLE};
+                EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
+                END $$
+                """
+            )
+        )
+    return database_url.set(username=SERVICE_LOGIN, password=None)
+
+
+@pytest.fixture(scope="session")
+def service_engine(service_url: URL) -> Iterator[Engine]:
     """The test database as the service sees it: the restricted role, row-level security on."""
-    engine = make_engine(database_url, role=SERVICE_ROLE, lock_timeout=5)
+    engine = make_engine(service_url, role=SERVICE_ROLE, lock_timeout=5)
     yield engine
     engine.dispose()
 

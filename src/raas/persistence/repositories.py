@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Literal
@@ -11,12 +11,14 @@ from uuid import UUID
 from sqlalchemy import Connection, Row, Select, any_, func, literal_column, or_, select, tuple_
 from sqlalchemy.dialects.postgresql import insert
 
+from raas.models.audit_chain import ChainedEntry
 from raas.models.persons import Gender, IncompleteDate, Person, PersonStatus
 from raas.models.ssin import Register
 from raas.models.type_dossiers import TypeDossier
 from raas.models.users import Role, User
 from raas.persistence.identification import index_surnames
 from raas.persistence.tables import (
+    audit_chain_head,
     audit_log,
     organisations,
     source_persons,
@@ -288,6 +290,19 @@ class AuditRepository:
             )
         )
 
+    def chain(self) -> Iterator[ChainedEntry]:
+        """Every entry in chain order, streamed (the log may hold millions)."""
+        rows = self._conn.execution_options(yield_per=5000).execute(
+            select(audit_log).order_by(audit_log.c.chain_seq)
+        )
+        with rows:  # closes the server-side cursor when the caller stops early
+            yield from (_chained_entry(row) for row in rows)
+
+    def chain_head(self) -> tuple[int, bytes] | None:
+        """The position and hash of the last entry written, as the chain's trigger keeps them."""
+        row = self._conn.execute(select(audit_chain_head.c.seq, audit_chain_head.c.hash)).first()
+        return None if row is None else (row.seq, row.hash)
+
     def by_ticket(self, ticket_cbss: UUID) -> AuditEntry | None:
         row = self._conn.execute(
             select(audit_log).where(audit_log.c.ticket_cbss == ticket_cbss)
@@ -329,6 +344,25 @@ class AuditRepository:
             query.order_by(audit_log.c.at.desc(), audit_log.c.id.desc()).limit(limit)
         )
         return [_audit_entry(row) for row in rows]
+
+
+def _chained_entry(row: Row[Any]) -> ChainedEntry:
+    return ChainedEntry(
+        row.chain_seq,
+        row.id,
+        row.at,
+        row.ticket_cbss,
+        row.cbe_number,
+        row.username,
+        row.service,
+        row.operation,
+        tuple(row.ssins),
+        row.status_code,
+        row.duration_ms,
+        row.note,
+        row.prev_hash,
+        row.hash,
+    )
 
 
 def _audit_entry(row: Row[Any]) -> AuditEntry:

@@ -12,6 +12,8 @@ from uuid import UUID
 
 from raas.authentic_source import StubAuthenticSource
 from raas.clock import BRUSSELS
+from raas.models import audit_chain
+from raas.models.audit_chain import Verdict
 from raas.models.errors import AuthenticationFailed, InvalidData, UnknownSsin
 from raas.models.persons import Person
 from raas.models.type_dossiers import TypeDossier, is_valid_code
@@ -99,6 +101,12 @@ def record_audit(uow: UowFactory, entry: AuditEntry) -> None:
     with uow() as tx:
         tx.audit.record(entry)
         tx.commit()
+
+
+def verify_audit_log(uow: UowFactory, recorded_head: bytes | None = None) -> Verdict:
+    """Recompute the audit log's hash chain: intact, or the first entry altered or removed."""
+    with uow() as tx:
+        return audit_chain.verify(tx.audit.chain(), tx.audit.chain_head(), recorded_head)
 
 
 AUDIT_PAGE_MAX = 1000

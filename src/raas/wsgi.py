@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 
 from raas import usecases
 from raas.config import Settings
+from raas.models.users import LoginPolicy
 from raas.passwords import VerificationCache
 from raas.persistence.database import service_engine
 from raas.persistence.health import database_ok
@@ -76,7 +77,12 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     return Gateway(
         endpoints=endpoints,
         limits=GatewayLimits(settings.max_body_bytes, settings.max_xml_depth),
-        authenticate=partial(usecases.authenticate, uow, cache),
+        authenticate=partial(
+            usecases.authenticate,
+            uow,
+            cache,
+            policy=LoginPolicy(settings.auth_max_failures, settings.auth_lock_seconds),
+        ),
         audit=partial(usecases.record_audit, uow),
         database_ok=partial(database_ok, engine),
         uow=uow,

@@ -8,7 +8,19 @@ from datetime import date, datetime
 from typing import Any, Literal
 from uuid import UUID
 
-from sqlalchemy import Connection, Row, Select, any_, func, literal_column, or_, select, tuple_
+from sqlalchemy import (
+    Connection,
+    Row,
+    Select,
+    any_,
+    delete,
+    func,
+    literal_column,
+    or_,
+    select,
+    text,
+    tuple_,
+)
 from sqlalchemy.dialects.postgresql import insert
 
 from raas.models.audit_chain import ChainedEntry
@@ -20,6 +32,7 @@ from raas.persistence.identification import index_surnames
 from raas.persistence.tables import (
     audit_chain_head,
     audit_log,
+    login_failures,
     organisations,
     source_persons,
     type_dossiers,
@@ -38,19 +51,87 @@ class StoredUser:
     password_hash: str
 
 
+@dataclass(frozen=True)
+class LoginState:
+    """What the database knows of a login attempt: the user (None: unknown), the recent
+    failures of this username from this address, and until when it is refused from there."""
+
+    stored: StoredUser | None
+    failures: int
+    locked_until: datetime | None
+
+
+# One statement for the user and the failures of the username from the address.
+_LOGIN = text(
+    """
+    SELECT u.username, u.cbe_number, u.role, u.password_hash, f.failures,
+           CASE WHEN f.locked_until > now() THEN f.locked_until END AS locked_until
+    FROM (SELECT 1) AS one
+    LEFT JOIN raas_login(:username) AS u ON true
+    LEFT JOIN login_failures AS f ON f.username = :username AND f.address = :address
+    """
+)
+
+# A failure counts from 1 again once the previous one is older than the window or its lock
+# has ended; reaching the limit locks the username from that address for the window.
+_COUNT = """CASE WHEN f.last_failure_at < now() - make_interval(secs => :window)
+                   OR f.locked_until <= now() THEN 1 ELSE f.failures + 1 END"""
+_FAIL = text(
+    f"""
+    INSERT INTO login_failures AS f (username, address, failures, last_failure_at, locked_until)
+    VALUES (:username, :address, 1, now(),
+            CASE WHEN 1 >= :limit THEN now() + make_interval(secs => :window) END)
+    ON CONFLICT (username, address) DO UPDATE SET
+        failures = {_COUNT},
+        last_failure_at = now(),
+        locked_until = CASE WHEN {_COUNT} >= :limit
+                            THEN now() + make_interval(secs => :window) END
+    RETURNING failures, locked_until
+    """
+)
+_PURGE = text(
+    """
+    DELETE FROM login_failures
+    WHERE last_failure_at < now() - make_interval(secs => :window)
+      AND (locked_until IS NULL OR locked_until < now())
+    """
+)
+
+
 class UserRepository:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
-    def get(self, username: str) -> StoredUser | None:
-        """The user and its password hash, or None."""
-        # raas_login (migration 0007): the service's role has no grant on `users` itself.
+    def login_state(self, username: str, address: str) -> LoginState:
+        """The user and the failures of `username` from `address`; the user is read through
+        raas_login (migration 0007): the service's role has no grant on `users` itself."""
+        row = self._conn.execute(_LOGIN, {"username": username, "address": address}).one()
+        stored = None
+        if row.username is not None:
+            user = User(row.username, row.cbe_number, Role(row.role))
+            stored = StoredUser(user, row.password_hash)
+        return LoginState(stored, row.failures or 0, row.locked_until)
+
+    def record_failure(
+        self, username: str, address: str, limit: int, window: float
+    ) -> tuple[int, datetime | None]:
+        """Count a failed login; (failures in a row, until when it is now refused or None).
+
+        Also purges the failures nobody needs any more, which keeps the table small.
+        """
+        self._conn.execute(_PURGE, {"window": window})
         row = self._conn.execute(
-            select(literal_column("*")).select_from(func.raas_login(username))
-        ).first()
-        if row is None:
-            return None
-        return StoredUser(User(row.username, row.cbe_number, Role(row.role)), row.password_hash)
+            _FAIL, {"username": username, "address": address, "limit": limit, "window": window}
+        ).one()
+        return row.failures, row.locked_until
+
+    def clear_failures(self, username: str, address: str) -> None:
+        """Forget the failures of `username` from `address` (it logged in)."""
+        self._conn.execute(
+            delete(login_failures).where(
+                login_failures.c.username == username, login_failures.c.address == address
+            )
+        )
 
     def ensure_organisation(self, cbe_number: str, name: str | None = None) -> None:
         """Create the organisation when missing; rename it when a name is given."""

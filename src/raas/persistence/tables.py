@@ -102,6 +102,19 @@ audit_chain_head = Table(
     CheckConstraint("id", name="single_row"),
 )
 
+# Failed logins per (username, client address): a username is refused from an address after too
+# many failures there, for a while, without locking its owner out elsewhere. Rows of failures
+# older than the lock window are purged when failures are recorded, so the table stays small.
+login_failures = Table(
+    "login_failures",
+    metadata,
+    Column("username", Text, primary_key=True),
+    Column("address", Text, primary_key=True),
+    Column("failures", Integer, nullable=False),
+    Column("last_failure_at", DateTime(timezone=True), nullable=False, index=True),
+    Column("locked_until", DateTime(timezone=True)),
+)
+
 # The stub authentic source (national register + BIS register) keeps its persons here.
 source_persons = Table(
     "source_persons",

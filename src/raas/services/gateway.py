@@ -70,7 +70,7 @@ class Gateway:
         self,
         endpoints: dict[str, Endpoint],
         limits: GatewayLimits,
-        authenticate: Callable[[str, str], User],
+        authenticate: Callable[[str, str, str], User],
         audit: Callable[[AuditEntry], None],
         database_ok: Callable[[], bool],
         uow: Callable[..., Any],
@@ -132,7 +132,7 @@ class Gateway:
             call.operation = name.localname
         call.ssins.extend(_ssins_in(payload))
         # Authenticate first: an anonymous caller learns nothing, not even which operations exist.
-        call.user = self._authenticate_header(header)
+        call.user = self._authenticate_header(header, call, environ.get("REMOTE_ADDR") or "")
         # From here on every transaction tells PostgreSQL whose it is (row-level security).
         call.uow = partial(self._uow, call.user)
         if not known:
@@ -216,7 +216,7 @@ class Gateway:
                 )
         return root
 
-    def _authenticate_header(self, header: etree._Element | None) -> User:
+    def _authenticate_header(self, header: etree._Element | None, call: Call, address: str) -> User:
         token = (
             None if header is None else header.find(f"{{{WSSE}}}Security/{{{WSSE}}}UsernameToken")
         )
@@ -233,8 +233,11 @@ class Gateway:
                 "so a PasswordDigest cannot be checked (send PasswordText over TLS)",
             )
         try:
-            return self._authenticate(username, password.text or "")
-        except AuthenticationFailed:
+            return self._authenticate(username, password.text or "", address)
+        except AuthenticationFailed as failure:
+            # The same answer for an unknown user, a wrong password and a lockout; the audit
+            # entry says which (and from where).
+            call.note = failure.note
             raise ContractFault("MSG00014", "unknown user or wrong password") from None
         except ServiceUnavailable:
             raise ContractFault("MSG00001") from None
@@ -253,6 +256,7 @@ class Gateway:
             ssins=tuple(dict.fromkeys(call.ssins)),
             status_code=call.status_code or "MSG00003",
             duration_ms=duration_ms,
+            note=call.note,
         )
         try:
             self._audit(entry)

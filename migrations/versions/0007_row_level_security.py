@@ -82,6 +82,7 @@ PROTECTED = {
 }
 
 GENESIS = "decode(repeat('00', 32), 'hex')"
+AUDIT_LOCK = '7284, 1'  # pg_advisory_xact_lock key of the audit chain (raas.persistence too)
 
 
 def upgrade() -> None:
@@ -172,32 +173,53 @@ def upgrade() -> None:
         $$
         """
     )
-    # Entries from before this migration are chained in id order.
+    # Sealing: the entries not chained yet (chain_seq NULL) that this transaction sees, in id
+    # order, after the head. Callers hold the chain's advisory lock (AUDIT_LOCK).
     op.execute(
         f"""
-        DO $$
+        CREATE FUNCTION raas_audit_seal() RETURNS bigint
+        LANGUAGE plpgsql SECURITY DEFINER SET search_path = "{schema}", pg_temp AS $$
         DECLARE
+            head audit_chain_head;
             entry audit_log;
-            prev bytea := {GENESIS};
-            n bigint := 0;
+            sealed bigint := 0;
         BEGIN
-            FOR entry IN SELECT * FROM audit_log ORDER BY id LOOP
-                n := n + 1;
-                entry.chain_seq := n;
-                UPDATE audit_log SET chain_seq = n, prev_hash = prev,
-                    hash = raas_audit_digest(prev, entry)
-                WHERE id = entry.id RETURNING hash INTO prev;
+            SELECT * INTO head FROM audit_chain_head FOR UPDATE;
+            IF NOT FOUND THEN  -- a new or emptied log starts again
+                INSERT INTO audit_chain_head (id, seq, hash) VALUES (true, 0, {GENESIS})
+                ON CONFLICT (id) DO NOTHING;
+                SELECT * INTO head FROM audit_chain_head FOR UPDATE;
+            END IF;
+            FOR entry IN SELECT * FROM audit_log WHERE chain_seq IS NULL ORDER BY id LOOP
+                entry.chain_seq := head.seq + 1;
+                entry.prev_hash := head.hash;
+                entry.hash := raas_audit_digest(head.hash, entry);
+                UPDATE audit_log SET chain_seq = entry.chain_seq, prev_hash = entry.prev_hash,
+                    hash = entry.hash
+                WHERE id = entry.id;
+                head.seq := entry.chain_seq;
+                head.hash := entry.hash;
+                sealed := sealed + 1;
             END LOOP;
-            INSERT INTO audit_chain_head (id, seq, hash) VALUES (true, n, prev);
+            UPDATE audit_chain_head SET seq = head.seq, hash = head.hash;
+            RETURN sealed;
         END $$
         """
     )
-    op.alter_column('audit_log', 'chain_seq', nullable=False)
-    op.alter_column('audit_log', 'prev_hash', nullable=False)
-    op.alter_column('audit_log', 'hash', nullable=False)
+    op.execute('REVOKE ALL ON FUNCTION raas_audit_seal() FROM PUBLIC')
+    # Entries from before this migration are chained in id order.
+    op.execute('SELECT raas_audit_seal()')
     op.create_unique_constraint(op.f('uq_audit_log_chain_seq'), 'audit_log', ['chain_seq'])
-    # Each new entry takes the next place after the head, under the head row's lock (held until
-    # the entry's short transaction ends), so concurrent writers never fork the chain.
+    op.create_index(
+        op.f('ix_audit_log_unsealed'),
+        'audit_log',
+        ['id'],
+        postgresql_where=sa.text('chain_seq IS NULL'),
+    )
+    # A new entry is chained as it is written when its transaction gets the chain's lock at
+    # once (first sealing the committed entries that others left unchained); otherwise it is
+    # left for the next writer to seal. No writer ever waits for another's commit, and the
+    # lock order makes one chain: an entry waits at most one request to be sealed.
     op.execute(
         f"""
         CREATE FUNCTION raas_audit_chain() RETURNS trigger
@@ -205,16 +227,14 @@ def upgrade() -> None:
         DECLARE
             head audit_chain_head;
         BEGIN
-            SELECT * INTO head FROM audit_chain_head FOR UPDATE;
-            IF NOT FOUND THEN  -- an emptied log starts again
-                INSERT INTO audit_chain_head (id, seq, hash) VALUES (true, 0, {GENESIS})
-                ON CONFLICT (id) DO NOTHING;
-                SELECT * INTO head FROM audit_chain_head FOR UPDATE;
+            IF pg_try_advisory_xact_lock({AUDIT_LOCK}) THEN
+                PERFORM raas_audit_seal();
+                SELECT * INTO head FROM audit_chain_head;
+                NEW.chain_seq := head.seq + 1;
+                NEW.prev_hash := head.hash;
+                NEW.hash := raas_audit_digest(head.hash, NEW);
+                UPDATE audit_chain_head SET seq = NEW.chain_seq, hash = NEW.hash;
             END IF;
-            NEW.chain_seq := head.seq + 1;
-            NEW.prev_hash := head.hash;
-            NEW.hash := raas_audit_digest(head.hash, NEW);
-            UPDATE audit_chain_head SET seq = NEW.chain_seq, hash = NEW.hash;
             RETURN NEW;
         END $$
         """
@@ -229,7 +249,9 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.execute('DROP TRIGGER audit_log_chain ON audit_log')
     op.execute('DROP FUNCTION raas_audit_chain()')
+    op.drop_index(op.f('ix_audit_log_unsealed'), table_name='audit_log')
     op.drop_constraint(op.f('uq_audit_log_chain_seq'), 'audit_log', type_='unique')
+    op.execute('DROP FUNCTION raas_audit_seal()')
     op.execute('DROP FUNCTION raas_audit_digest(bytea, audit_log)')
     op.drop_table('audit_chain_head')
     for column in ('hash', 'prev_hash', 'chain_seq', 'note'):

@@ -348,6 +348,10 @@ class AuditEntry:
     note: str | None = None  # e.g. a failed login: for which username, from where
 
 
+# The advisory lock writers of the audit chain take (migration 0007's AUDIT_LOCK).
+AUDIT_CHAIN_LOCK = (7284, 1)
+
+
 class AuditRepository:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
@@ -371,10 +375,17 @@ class AuditRepository:
             )
         )
 
+    def seal(self) -> int:
+        """Chain the committed entries no writer has chained yet; how many (the owner only)."""
+        self._conn.execute(select(func.pg_advisory_xact_lock(*AUDIT_CHAIN_LOCK)))
+        return int(self._conn.scalar(select(func.raas_audit_seal())) or 0)
+
     def chain(self) -> Iterator[ChainedEntry]:
-        """Every entry in chain order, streamed (the log may hold millions)."""
+        """Every chained entry in chain order, streamed (the log may hold millions)."""
         rows = self._conn.execution_options(yield_per=5000).execute(
-            select(audit_log).order_by(audit_log.c.chain_seq)
+            select(audit_log)
+            .where(audit_log.c.chain_seq.is_not(None))
+            .order_by(audit_log.c.chain_seq)
         )
         with rows:  # closes the server-side cursor when the caller stops early
             yield from (_chained_entry(row) for row in rows)

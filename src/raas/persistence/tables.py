@@ -80,19 +80,20 @@ audit_log = Table(
     # What the status code alone does not say (a failed or locked-out login and from where).
     Column("note", Text),
     # The hash chain (migration 0007's trigger sets these; `raas audit verify` checks them):
-    # hash = sha256(prev_hash || the entry's canonical text), in the order of chain_seq.
-    Column("chain_seq", BigInteger, nullable=False, unique=True),
-    Column("prev_hash", LargeBinary, nullable=False),
-    Column("hash", LargeBinary, nullable=False),
+    # hash = sha256(prev_hash || the entry's canonical text), in the order of chain_seq. NULL
+    # until the entry is sealed, normally as it is written, else by the next writer.
+    Column("chain_seq", BigInteger, unique=True),
+    Column("prev_hash", LargeBinary),
+    Column("hash", LargeBinary),
     Index("ix_audit_log_cbe_number_at", "cbe_number", "at"),
     Index("ix_audit_log_ssins", "ssins", postgresql_using="gin"),
     # ConsultAuditLog: by time alone, and the page after a given entry.
     Index("ix_audit_log_at_id", "at", "id"),
     Index("ix_audit_log_ticket_cbss", "ticket_cbss"),
+    Index("ix_audit_log_unsealed", "id", postgresql_where=text("chain_seq IS NULL")),
 )
 
-# The head of the audit chain: one row, updated by the trigger that chains each new entry (its
-# row lock orders concurrent writers, so the chain never forks).
+# The head of the audit chain: one row, moved on by whoever holds the chain's advisory lock.
 audit_chain_head = Table(
     "audit_chain_head",
     metadata,

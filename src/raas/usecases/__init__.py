@@ -149,7 +149,13 @@ def record_audit(uow: UowFactory, entry: AuditEntry) -> None:
 
 
 def verify_audit_log(uow: UowFactory, recorded_head: bytes | None = None) -> Verdict:
-    """Recompute the audit log's hash chain: intact, or the first entry altered or removed."""
+    """Recompute the audit log's hash chain: intact, or the first entry altered or removed.
+
+    Entries written while another writer held the chain are sealed first.
+    """
+    with uow() as tx:
+        tx.audit.seal()
+        tx.commit()
     with uow() as tx:
         return audit_chain.verify(tx.audit.chain(), tx.audit.chain_head(), recorded_head)
 

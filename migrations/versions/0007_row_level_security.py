@@ -161,9 +161,9 @@ def upgrade() -> None:
     )
     # The canonical text of an entry; `raas.models.audit_chain.canonical_text` is its twin.
     op.execute(
-        f"""
+        """
         CREATE FUNCTION raas_audit_digest(prev bytea, e audit_log) RETURNS bytea
-        LANGUAGE sql STABLE SET search_path = "{schema}", pg_temp AS $$
+        LANGUAGE sql STABLE AS $$
             SELECT sha256(prev || convert_to(jsonb_build_array(
                 e.chain_seq, e.id,
                 to_char(e.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US'),
@@ -228,8 +228,11 @@ def upgrade() -> None:
             head audit_chain_head;
         BEGIN
             IF pg_try_advisory_xact_lock({AUDIT_LOCK}) THEN
-                PERFORM raas_audit_seal();
-                SELECT * INTO head FROM audit_chain_head;
+                SELECT * INTO head FROM audit_chain_head FOR UPDATE;
+                IF NOT FOUND OR EXISTS (SELECT FROM audit_log WHERE chain_seq IS NULL) THEN
+                    PERFORM raas_audit_seal();
+                    SELECT * INTO head FROM audit_chain_head;
+                END IF;
                 NEW.chain_seq := head.seq + 1;
                 NEW.prev_hash := head.hash;
                 NEW.hash := raas_audit_digest(head.hash, NEW);

@@ -144,3 +144,27 @@ def test_concurrent_writers_never_fork_the_chain(
     code, output = verify()
     assert code == 0, output
     assert "120 entries checked" in output
+
+
+def test_an_entry_written_while_the_chain_is_busy_is_chained_by_the_next_writer(
+    service_engine: Engine, engine: Engine, verify
+) -> None:  # type: ignore[no-untyped-def]
+    uow = partial(UnitOfWork, service_engine)
+
+    def write(operation: str) -> None:
+        entry = AuditEntry(datetime.now(UTC), uuid4(), None, None, "Admin", operation, (), "OK", 1)
+        usecases.record_audit(uow, entry)
+
+    def chained() -> list[tuple[str, int | None]]:
+        with engine.connect() as conn:
+            rows = conn.execute(text("SELECT operation, chain_seq FROM audit_log ORDER BY id"))
+            return [(row.operation, row.chain_seq) for row in rows]
+
+    with engine.connect() as other_writer:  # holds the chain's lock, as a writer mid-commit
+        other_writer.execute(text("SELECT pg_advisory_xact_lock(7284, 1)"))
+        write("first")  # does not wait
+        assert chained() == [("first", None)]
+        other_writer.rollback()
+    write("second")
+    assert chained() == [("first", 1), ("second", 2)]
+    assert verify()[0] == 0

@@ -93,7 +93,10 @@ def upgrade() -> None:
         f"""
         DO $$
         BEGIN
-            CREATE ROLE {ROLE} NOLOGIN NOSUPERUSER NOBYPASSRLS;
+            -- An owner without CREATEROLE needs the role made beforehand (README).
+            IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{ROLE}') THEN
+                CREATE ROLE {ROLE} NOLOGIN NOSUPERUSER NOBYPASSRLS;
+            END IF;
         EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
         END $$
         """

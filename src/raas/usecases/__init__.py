@@ -5,10 +5,10 @@ Each use case opens its own unit of work and commits it; services never touch tr
 
 from __future__ import annotations
 
+import functools
 import secrets
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
-from functools import cache
 from typing import TypeVar
 from uuid import UUID
 
@@ -87,7 +87,7 @@ def _utc(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="seconds")
 
 
-@cache
+@functools.cache
 def _dummy_hash() -> str:
     return hash_password(secrets.token_hex(16))
 

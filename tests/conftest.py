@@ -25,7 +25,7 @@ from sqlalchemy.engine import URL
 
 from raas.config import Settings
 from raas.persistence import migrations
-from raas.persistence.database import make_engine
+from raas.persistence.database import SERVICE_ROLE, make_engine
 from raas.persistence.schema import metadata
 from raas.services import fast_xml
 
@@ -118,12 +118,42 @@ class _ThreadingServer(ThreadingMixIn, WSGIServer):
     daemon_threads = True
 
 
+# The service's own login in tests (a member of raas_service, like RAAS_SERVICE_DATABASE_URL's
+# role in production), so a test session cannot RESET ROLE back to the owner.
+SERVICE_LOGIN = "raas_service_test"
+
+
 @pytest.fixture(scope="session")
-def live_app(session_engine: Engine):  # type: ignore[no-untyped-def]
-    """The WSGI app as `raas serve` builds it (default public URL), on this test database."""
+def service_url(database_url: URL, session_engine: Engine) -> URL:
+    """The test database, logging in as the service's login role (created once per cluster)."""
+    with session_engine.begin() as conn:  # roles are cluster-wide: parallel runs may race
+        conn.execute(
+            text(
+                f"""
+                DO $$ BEGIN
+                    CREATE ROLE {SERVICE_LOGIN} LOGIN IN ROLE {SERVICE_ROLE};
+                EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
+                END $$
+                """
+            )
+        )
+    return database_url.set(username=SERVICE_LOGIN, password=None)
+
+
+@pytest.fixture(scope="session")
+def service_engine(service_url: URL) -> Iterator[Engine]:
+    """The test database as the service sees it: the restricted role, row-level security on."""
+    engine = make_engine(service_url, role=SERVICE_ROLE, lock_timeout=5)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def live_app(service_engine: Engine):  # type: ignore[no-untyped-def]
+    """The WSGI app as `raas serve` builds it (default public URL, the service's role)."""
     from raas.wsgi import create_app
 
-    return create_app(Settings(), engine=session_engine)
+    return create_app(Settings(), engine=service_engine)
 
 
 @contextmanager

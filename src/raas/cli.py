@@ -124,6 +124,18 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.set_defaults(run=_notifications_run)
 
+    audit = groups.add_parser("audit", help="the audit log").add_subparsers(required=True)
+    verify = audit.add_parser(
+        "verify", help="check the audit log's hash chain; non-zero and the first entry when broken"
+    )
+    verify.add_argument(
+        "--head",
+        type=_hash,
+        metavar="HASH",
+        help="a head hash printed by an earlier verify: it must still be in the chain",
+    )
+    verify.set_defaults(run=_audit_verify)
+
     demo = groups.add_parser("demo", help="load demo data and print fresh demo credentials")
     demo.add_argument("--persons", type=int, default=300)
     demo.set_defaults(run=_demo)
@@ -364,6 +376,43 @@ def _notifications_run(args: argparse.Namespace) -> None:
             f"({report.records} records), {report.kept} already made "
             f"({report.restored} restored in the outbox); in {outbox}"
         )
+
+
+# -- audit log -------------------------------------------------------------------------------
+
+
+def _hash(text: str) -> bytes:
+    try:
+        value = bytes.fromhex(text)
+    except ValueError:
+        value = b""
+    if len(value) != 32:
+        raise argparse.ArgumentTypeError("a SHA-256 hash: 64 hexadecimal digits")
+    return value
+
+
+def _audit_verify(args: argparse.Namespace) -> int:
+    from raas import usecases
+    from raas.persistence.database import make_engine
+    from raas.persistence.uow import UnitOfWork
+
+    engine = make_engine(_migrated_url())
+    try:
+        verdict = usecases.verify_audit_log(partial(UnitOfWork, engine), args.head)
+    finally:
+        engine.dispose()
+    summary = (
+        f"{verdict.checked} entries checked; head: position {verdict.head_seq} "
+        f"hash {verdict.head_hash.hex()}"
+    )
+    if verdict.intact:
+        print(f"audit log intact: {summary}")
+        print("record the head hash elsewhere: a later `raas audit verify --head HASH` then also")
+        print("detects entries removed from the end")
+        return 0
+    print(f"audit log broken: {verdict.problem}", file=sys.stderr)
+    print(f"intact up to: {summary}", file=sys.stderr)
+    return 1
 
 
 # -- demo data and documents -----------------------------------------------------------------

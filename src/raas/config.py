@@ -12,12 +12,16 @@ class Settings:
     """Everything the service and the CLI can be configured with."""
 
     database_url: str | None = None
+    service_database_url: str | None = None  # the service's own login; default: database_url
     data_dir: Path = Path(".raas")
     public_url: str = "http://127.0.0.1:8080"
     max_body_bytes: int = 2 * 1024 * 1024
     max_xml_depth: int = 64
     auth_cache_seconds: float = 60.0
     pool_size: int = 5
+    lock_timeout_seconds: float = 5.0  # how long a service transaction waits for a lock
+    auth_max_failures: int = 5  # failed logins of one username from one address …
+    auth_lock_seconds: float = 300.0  # … before it is refused that long from that address
     log_json: bool = False
     outbox: Path | None = None  # where `raas notifications run` delivers; default data_dir/outbox
     benchmark_noop: bool = False  # mounts /Benchmark, the no-op operation of `make bench`
@@ -39,6 +43,7 @@ class Settings:
         defaults = cls()
         return cls(
             database_url=env.get("RAAS_DATABASE_URL") or None,
+            service_database_url=env.get("RAAS_SERVICE_DATABASE_URL") or None,
             data_dir=Path(env.get("RAAS_DATA_DIR", str(defaults.data_dir))),
             public_url=env.get("RAAS_PUBLIC_URL", defaults.public_url).rstrip("/"),
             max_body_bytes=int(env.get("RAAS_MAX_BODY_BYTES", defaults.max_body_bytes)),
@@ -47,6 +52,11 @@ class Settings:
                 env.get("RAAS_AUTH_CACHE_SECONDS", defaults.auth_cache_seconds)
             ),
             pool_size=int(env.get("RAAS_POOL_SIZE", defaults.pool_size)),
+            lock_timeout_seconds=float(
+                env.get("RAAS_LOCK_TIMEOUT_SECONDS", defaults.lock_timeout_seconds)
+            ),
+            auth_max_failures=int(env.get("RAAS_AUTH_MAX_FAILURES", defaults.auth_max_failures)),
+            auth_lock_seconds=float(env.get("RAAS_AUTH_LOCK_SECONDS", defaults.auth_lock_seconds)),
             log_json=env.get("RAAS_LOG_JSON", "").lower() in {"1", "true", "yes"},
             outbox=Path(env["RAAS_OUTBOX"]) if env.get("RAAS_OUTBOX") else None,
             benchmark_noop=env.get("RAAS_BENCHMARK_NOOP", "") == "1",

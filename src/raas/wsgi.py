@@ -13,8 +13,9 @@ from sqlalchemy import Engine
 from raas import usecases
 from raas.config import Settings
 from raas.metrics import Metrics
+from raas.models.users import LoginPolicy
 from raas.passwords import VerificationCache
-from raas.persistence.database import database_url, make_engine
+from raas.persistence.database import service_engine
 from raas.persistence.health import database_ok
 from raas.persistence.pool import watch_pool
 from raas.persistence.uow import UnitOfWork
@@ -79,7 +80,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     """The WSGI application serving /Register, /Identification, /LinkRegister and /Admin."""
     settings = settings or Settings.from_env()
     if engine is None:
-        engine = make_engine(database_url(settings), settings.pool_size)
+        engine = service_engine(settings)  # the restricted role (README: Row-level security)
     uow = partial(UnitOfWork, engine)
     cache = VerificationCache(settings.auth_cache_seconds)
     metrics = Metrics()
@@ -89,7 +90,12 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     return Gateway(
         endpoints=endpoints,
         limits=GatewayLimits(settings.max_body_bytes, settings.max_xml_depth),
-        authenticate=partial(usecases.authenticate, uow, cache),
+        authenticate=partial(
+            usecases.authenticate,
+            uow,
+            cache,
+            policy=LoginPolicy(settings.auth_max_failures, settings.auth_lock_seconds),
+        ),
         audit=partial(usecases.record_audit, uow),
         database_ok=partial(database_ok, engine),
         uow=uow,

@@ -14,3 +14,41 @@ def test_database_is_at_latest_migration(database_url):
 def test_upgrade_is_idempotent(database_url):
     migrations.upgrade(database_url)
     assert migrations.is_current(database_url)
+
+
+def test_entries_written_before_the_chain_existed_are_chained(database_url):
+    """Migration 0007 chains the entries already in the log, in id order."""
+    from functools import partial
+
+    from alembic import command
+    from sqlalchemy import create_engine, text
+
+    from raas import usecases
+    from raas.persistence.database import create_database_if_missing
+    from raas.persistence.uow import UnitOfWork
+
+    url = database_url.set(database=f"{database_url.database}_chain")
+    create_database_if_missing(url)
+    engine = create_engine(url)
+    try:
+        with engine.begin() as conn:
+            cfg = migrations.alembic_config(url)
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "0006")
+            conn.execute(
+                text(
+                    "INSERT INTO audit_log (at, ticket_cbss, cbe_number, service, operation, "
+                    "ssins, status_code, duration_ms) SELECT now() - n * interval '1 hour', "
+                    "gen_random_uuid(), '0203201340', 'Register', 'Consult', "
+                    "ARRAY['85073003328'], 'MSG00000', n FROM generate_series(1, 3) AS n"
+                )
+            )
+            command.upgrade(cfg, "head")
+        verdict = usecases.verify_audit_log(partial(UnitOfWork, engine))
+        assert (verdict.intact, verdict.checked, verdict.head_seq) == (True, 3, 3)
+    finally:
+        engine.dispose()
+        admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
+        admin.dispose()

@@ -35,7 +35,12 @@ class CanceledSsin(DomainError):
 
 
 class AuthenticationFailed(Exception):
-    """No, unknown or wrong credentials (MSG00014)."""
+    """No, unknown or wrong credentials, or too many failures lately (MSG00014); `note` says
+    which, for the audit log only (the caller is never told whether the user exists)."""
+
+    def __init__(self, username: str, note: str | None = None) -> None:
+        super().__init__(username)
+        self.note = note
 
 
 class NotAllowed(Exception):

@@ -30,6 +30,16 @@ class User:
         return self.role is Role.ADMIN
 
 
+@dataclass(frozen=True)
+class LoginPolicy:
+    """After `max_failures` failed logins of one username from one address within
+    `lock_seconds` of each other, that username is refused from that address for
+    `lock_seconds`, even with the right password."""
+
+    max_failures: int = 5
+    lock_seconds: float = 300.0
+
+
 def normalise_cbe_number(value: str) -> str:
     """The 10-digit KBO/CBE number, or ValueError when it is not mod-97 valid."""
     try:

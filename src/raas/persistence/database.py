@@ -14,6 +14,8 @@ from raas.config import Settings
 log = logging.getLogger(__name__)
 
 EMBEDDED_DATABASE = "raas"
+# The role the service acts as (migration 0007): bound by the row-level security policies.
+SERVICE_ROLE = "raas_service"
 
 # Handles of embedded servers started by this process, kept so they live as long as it does.
 _embedded: dict[str, Any] = {}
@@ -22,13 +24,32 @@ _embedded: dict[str, Any] = {}
 def database_url(settings: Settings) -> URL:
     """The SQLAlchemy URL of the database, starting the embedded PostgreSQL when none is named."""
     if settings.database_url:
-        url = make_url(settings.database_url)
-        if url.drivername in ("postgresql", "postgres"):
-            url = url.set(drivername="postgresql+psycopg")
-        if not url.drivername.startswith("postgresql"):
-            raise ValueError("RAAS_DATABASE_URL must name a PostgreSQL database")
-        return url
+        return _postgresql(settings.database_url, "RAAS_DATABASE_URL")
     return _start_embedded(settings)
+
+
+def _postgresql(text_url: str, name: str) -> URL:
+    url = make_url(text_url)
+    if url.drivername in ("postgresql", "postgres"):
+        url = url.set(drivername="postgresql+psycopg")
+    if not url.drivername.startswith("postgresql"):
+        raise ValueError(f"{name} must name a PostgreSQL database")
+    return url
+
+
+def service_engine(settings: Settings) -> Engine:
+    """The service's engine: it acts as the restricted role, with the service's lock timeout.
+
+    It logs in with RAAS_SERVICE_DATABASE_URL when given (a login role that is, or is a member
+    of, raas_service), else with the owner's URL, and takes the role on every new connection.
+    """
+    if settings.service_database_url:
+        url = _postgresql(settings.service_database_url, "RAAS_SERVICE_DATABASE_URL")
+    else:
+        url = database_url(settings)
+    return make_engine(
+        url, settings.pool_size, role=SERVICE_ROLE, lock_timeout=settings.lock_timeout_seconds
+    )
 
 
 def _start_embedded(settings: Settings) -> URL:
@@ -64,17 +85,29 @@ def create_database_if_missing(url: URL) -> bool:
         admin.dispose()
 
 
-def make_engine(url: URL, pool_size: int = 5) -> Engine:
+def make_engine(
+    url: URL, pool_size: int = 5, *, role: str | None = None, lock_timeout: float | None = None
+) -> Engine:
     """An engine with a small pool; the service uses one per worker process.
+
+    `role` and `lock_timeout` are set when a connection starts (no statement per transaction).
 
     No pre-ping: it cost a round trip per transaction. A connection the server dropped fails its
     first statement instead (the unit of work answers MSG00001), and SQLAlchemy then discards
     every pooled connection older than the failure, so the next requests get new ones.
     """
+    connect_args: dict[str, Any] = {"connect_timeout": 5, "application_name": "raas"}
+    options = []
+    if role is not None:
+        options.append(f"-c role={role}")
+    if lock_timeout is not None:
+        options.append(f"-c lock_timeout={round(lock_timeout * 1000)}")
+    if options:
+        connect_args["options"] = " ".join(options)
     return create_engine(
         url,
         pool_size=pool_size,
         max_overflow=pool_size,
         pool_recycle=1800,
-        connect_args={"connect_timeout": 5, "application_name": "raas"},
+        connect_args=connect_args,
     )

@@ -86,6 +86,8 @@ _MOVE = text(
     """
 )
 
+_HOLDERS = text("SELECT raas_holders(CAST(:ssins AS text[]), CAST(:day AS date))")
+
 Key = tuple[str, str]  # (ssin, type_dossier) within one organisation
 
 
@@ -176,17 +178,12 @@ class RegisterRepository:
         return len(moved)
 
     def holders(self, ssins: Iterable[str], on: date) -> set[str]:
-        """The organisations with a line of one of these ssins on that day (any typeDossier)."""
-        return set(
-            self._conn.scalars(
-                select(register_lines.c.cbe_number)
-                .where(
-                    register_lines.c.ssin == any_(sorted(set(ssins))),
-                    register_lines.c.periods.contains(on),
-                )
-                .distinct()
-            )
-        )
+        """The organisations with a line of one of these ssins on that day (any typeDossier).
+
+        Through raas_holders (migration 0007): the service's role sees only its caller's lines,
+        and an identification change goes to every organisation holding the person.
+        """
+        return set(self._conn.scalars(_HOLDERS, {"ssins": sorted(set(ssins)), "day": on}))
 
     def holders_of(self, ssins: Iterable[str], on: date) -> dict[str, set[str]]:
         """Per ssin, the organisations with a line of it on that day (ssins nobody holds are

@@ -2,22 +2,37 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Literal
 from uuid import UUID
 
-from sqlalchemy import Connection, Row, Select, any_, func, literal_column, or_, select, tuple_
+from sqlalchemy import (
+    Connection,
+    Row,
+    Select,
+    any_,
+    delete,
+    func,
+    literal_column,
+    or_,
+    select,
+    text,
+    tuple_,
+)
 from sqlalchemy.dialects.postgresql import insert
 
+from raas.models.audit_chain import ChainedEntry
 from raas.models.persons import Gender, IncompleteDate, Person, PersonStatus
 from raas.models.ssin import Register
 from raas.models.type_dossiers import TypeDossier
 from raas.models.users import Role, User
 from raas.persistence.identification import index_surnames
 from raas.persistence.tables import (
+    audit_chain_head,
     audit_log,
+    login_failures,
     organisations,
     source_persons,
     type_dossiers,
@@ -29,15 +44,15 @@ Lock = Literal["share", "update"]
 
 # The statements nearly every request runs are written out once: built with SQLAlchemy's
 # expression language, their construction and compilation took a fifth of a request's CPU.
-_USER = "SELECT username, cbe_number, role, password_hash FROM users WHERE username = %(username)s"
 _PERSON = (
     f"SELECT {', '.join(c.name for c in source_persons.c)} FROM source_persons "
     "WHERE ssin = %(ssin)s"
 )
 _AUDIT = (
     "INSERT INTO audit_log (at, ticket_cbss, cbe_number, username, service, operation, ssins, "
-    "status_code, duration_ms) VALUES (%(at)s, %(ticket_cbss)s, %(cbe_number)s, %(username)s, "
-    "%(service)s, %(operation)s, %(ssins)s, %(status_code)s, %(duration_ms)s)"
+    "status_code, duration_ms, note) VALUES (%(at)s, %(ticket_cbss)s, %(cbe_number)s, "
+    "%(username)s, %(service)s, %(operation)s, %(ssins)s, %(status_code)s, %(duration_ms)s, "
+    "%(note)s)"
 )
 
 
@@ -49,16 +64,87 @@ class StoredUser:
     password_hash: str
 
 
+@dataclass(frozen=True)
+class LoginState:
+    """What the database knows of a login attempt: the user (None: unknown), the recent
+    failures of this username from this address, and until when it is refused from there."""
+
+    stored: StoredUser | None
+    failures: int
+    locked_until: datetime | None
+
+
+# One statement for the user and the failures of the username from the address.
+_LOGIN = text(
+    """
+    SELECT u.username, u.cbe_number, u.role, u.password_hash, f.failures,
+           CASE WHEN f.locked_until > now() THEN f.locked_until END AS locked_until
+    FROM (SELECT 1) AS one
+    LEFT JOIN raas_login(:username) AS u ON true
+    LEFT JOIN login_failures AS f ON f.username = :username AND f.address = :address
+    """
+)
+
+# A failure counts from 1 again once the previous one is older than the window or its lock
+# has ended; reaching the limit locks the username from that address for the window.
+_COUNT = """CASE WHEN f.last_failure_at < now() - make_interval(secs => :window)
+                   OR f.locked_until <= now() THEN 1 ELSE f.failures + 1 END"""
+_FAIL = text(
+    f"""
+    INSERT INTO login_failures AS f (username, address, failures, last_failure_at, locked_until)
+    VALUES (:username, :address, 1, now(),
+            CASE WHEN 1 >= :limit THEN now() + make_interval(secs => :window) END)
+    ON CONFLICT (username, address) DO UPDATE SET
+        failures = {_COUNT},
+        last_failure_at = now(),
+        locked_until = CASE WHEN {_COUNT} >= :limit
+                            THEN now() + make_interval(secs => :window) END
+    RETURNING failures, locked_until
+    """
+)
+_PURGE = text(
+    """
+    DELETE FROM login_failures
+    WHERE last_failure_at < now() - make_interval(secs => :window)
+      AND (locked_until IS NULL OR locked_until < now())
+    """
+)
+
+
 class UserRepository:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
-    def get(self, username: str) -> StoredUser | None:
-        """The user and its password hash, or None."""
-        row = self._conn.exec_driver_sql(_USER, {"username": username}).first()
-        if row is None:
-            return None
-        return StoredUser(User(row.username, row.cbe_number, Role(row.role)), row.password_hash)
+    def login_state(self, username: str, address: str) -> LoginState:
+        """The user and the failures of `username` from `address`; the user is read through
+        raas_login (migration 0007): the service's role has no grant on `users` itself."""
+        row = self._conn.execute(_LOGIN, {"username": username, "address": address}).one()
+        stored = None
+        if row.username is not None:
+            user = User(row.username, row.cbe_number, Role(row.role))
+            stored = StoredUser(user, row.password_hash)
+        return LoginState(stored, row.failures or 0, row.locked_until)
+
+    def record_failure(
+        self, username: str, address: str, limit: int, window: float
+    ) -> tuple[int, datetime | None]:
+        """Count a failed login; (failures in a row, until when it is now refused or None).
+
+        Also purges the failures nobody needs any more, which keeps the table small.
+        """
+        self._conn.execute(_PURGE, {"window": window})
+        row = self._conn.execute(
+            _FAIL, {"username": username, "address": address, "limit": limit, "window": window}
+        ).one()
+        return row.failures, row.locked_until
+
+    def clear_failures(self, username: str, address: str) -> None:
+        """Forget the failures of `username` from `address` (it logged in)."""
+        self._conn.execute(
+            delete(login_failures).where(
+                login_failures.c.username == username, login_failures.c.address == address
+            )
+        )
 
     def ensure_organisation(self, cbe_number: str, name: str | None = None) -> None:
         """Create the organisation when missing; rename it when a name is given."""
@@ -275,6 +361,11 @@ class AuditEntry:
     ssins: Sequence[str]
     status_code: str
     duration_ms: int
+    note: str | None = None  # e.g. a failed login: for which username, from where
+
+
+# The advisory lock writers of the audit chain take (migration 0007's AUDIT_LOCK).
+AUDIT_CHAIN_LOCK = (7284, 1)
 
 
 class AuditRepository:
@@ -294,8 +385,29 @@ class AuditRepository:
                 "ssins": list(entry.ssins),
                 "status_code": entry.status_code,
                 "duration_ms": entry.duration_ms,
+                "note": entry.note,
             },
         )
+
+    def seal(self) -> int:
+        """Chain the committed entries no writer has chained yet; how many (the owner only)."""
+        self._conn.execute(select(func.pg_advisory_xact_lock(*AUDIT_CHAIN_LOCK)))
+        return int(self._conn.scalar(select(func.raas_audit_seal())) or 0)
+
+    def chain(self) -> Iterator[ChainedEntry]:
+        """Every chained entry in chain order, streamed (the log may hold millions)."""
+        rows = self._conn.execution_options(yield_per=5000).execute(
+            select(audit_log)
+            .where(audit_log.c.chain_seq.is_not(None))
+            .order_by(audit_log.c.chain_seq)
+        )
+        with rows:  # closes the server-side cursor when the caller stops early
+            yield from (_chained_entry(row) for row in rows)
+
+    def chain_head(self) -> tuple[int, bytes] | None:
+        """The position and hash of the last entry written, as the chain's trigger keeps them."""
+        row = self._conn.execute(select(audit_chain_head.c.seq, audit_chain_head.c.hash)).first()
+        return None if row is None else (row.seq, row.hash)
 
     def by_ticket(self, ticket_cbss: UUID) -> AuditEntry | None:
         row = self._conn.execute(
@@ -340,6 +452,25 @@ class AuditRepository:
         return [_audit_entry(row) for row in rows]
 
 
+def _chained_entry(row: Row[Any]) -> ChainedEntry:
+    return ChainedEntry(
+        row.chain_seq,
+        row.id,
+        row.at,
+        row.ticket_cbss,
+        row.cbe_number,
+        row.username,
+        row.service,
+        row.operation,
+        tuple(row.ssins),
+        row.status_code,
+        row.duration_ms,
+        row.note,
+        row.prev_hash,
+        row.hash,
+    )
+
+
 def _audit_entry(row: Row[Any]) -> AuditEntry:
     return AuditEntry(
         row.at,
@@ -351,4 +482,5 @@ def _audit_entry(row: Row[Any]) -> AuditEntry:
         tuple(row.ssins),
         row.status_code,
         row.duration_ms,
+        row.note,
     )

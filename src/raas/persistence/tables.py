@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     CheckConstraint,
     Column,
     Date,
@@ -12,11 +13,13 @@ from sqlalchemy import (
     Identity,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     Table,
     Text,
     Uuid,
     func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 
@@ -74,11 +77,43 @@ audit_log = Table(
     Column("ssins", ARRAY(Text), nullable=False, server_default="{}"),
     Column("status_code", Text, nullable=False),
     Column("duration_ms", Integer, nullable=False),
+    # What the status code alone does not say (a failed or locked-out login and from where).
+    Column("note", Text),
+    # The hash chain (migration 0007's trigger sets these; `raas audit verify` checks them):
+    # hash = sha256(prev_hash || the entry's canonical text), in the order of chain_seq. NULL
+    # until the entry is sealed, normally as it is written, else by the next writer.
+    Column("chain_seq", BigInteger, unique=True),
+    Column("prev_hash", LargeBinary),
+    Column("hash", LargeBinary),
     Index("ix_audit_log_cbe_number_at", "cbe_number", "at"),
     Index("ix_audit_log_ssins", "ssins", postgresql_using="gin"),
     # ConsultAuditLog: by time alone, and the page after a given entry.
     Index("ix_audit_log_at_id", "at", "id"),
     Index("ix_audit_log_ticket_cbss", "ticket_cbss"),
+    Index("ix_audit_log_unsealed", "id", postgresql_where=text("chain_seq IS NULL")),
+)
+
+# The head of the audit chain: one row, moved on by whoever holds the chain's advisory lock.
+audit_chain_head = Table(
+    "audit_chain_head",
+    metadata,
+    Column("id", Boolean, primary_key=True, server_default=text("true")),
+    Column("seq", BigInteger, nullable=False),
+    Column("hash", LargeBinary, nullable=False),
+    CheckConstraint("id", name="single_row"),
+)
+
+# Failed logins per (username, client address): a username is refused from an address after too
+# many failures there, for a while, without locking its owner out elsewhere. Rows of failures
+# older than the lock window are purged when failures are recorded, so the table stays small.
+login_failures = Table(
+    "login_failures",
+    metadata,
+    Column("username", Text, primary_key=True),
+    Column("address", Text, primary_key=True),
+    Column("failures", Integer, nullable=False),
+    Column("last_failure_at", DateTime(timezone=True), nullable=False, index=True),
+    Column("locked_until", DateTime(timezone=True)),
 )
 
 # The stub authentic source (national register + BIS register) keeps its persons here.

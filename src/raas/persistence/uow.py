@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from types import TracebackType
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from raas.models.errors import ServiceUnavailable
+from raas.models.users import User
 from raas.persistence.events import EventRepository
 from raas.persistence.identification import IdentificationRepository
 from raas.persistence.links import LinkRepository
@@ -22,6 +23,13 @@ from raas.persistence.repositories import (
 
 # Serialization failure and deadlock: the transaction lost a race and may simply be run again.
 TRANSIENT_SQLSTATES = {"40001", "40P01"}
+# lock_timeout (the service's engine sets it): waiting behind a long operator job, give up.
+LOCK_NOT_AVAILABLE = "55P03"
+
+# The caller the row-level security policies (migration 0007) let the transaction see.
+_SCOPE = text(
+    "SELECT set_config('raas.cbe_number', :cbe, true), set_config('raas.admin', :admin, true)"
+)
 
 
 class TransientConflict(Exception):
@@ -31,14 +39,22 @@ class TransientConflict(Exception):
 class UnitOfWork:
     """`with uow:` opens a transaction; `commit()` keeps it; leaving without commit rolls back.
 
+    With a `caller`, the transaction first tells PostgreSQL whose it is (one statement), which
+    the row-level security policies read; without one, the service's role sees no
+    organisation's data at all (the owner, running operator jobs, is not bound by them).
+
     `autocommit=True` runs each statement as its own transaction, without the round trips of
     BEGIN and COMMIT or ROLLBACK: for one write (the audit entry), and for reads of shared tables
     (persons, links) where, in READ COMMITTED, a transaction would add nothing (each statement
-    takes its own snapshot either way).
+    takes its own snapshot either way). It tells PostgreSQL no caller: it sees no organisation's
+    data.
     """
 
-    def __init__(self, engine: Engine, autocommit: bool = False) -> None:
+    def __init__(
+        self, engine: Engine, caller: User | None = None, *, autocommit: bool = False
+    ) -> None:
         self._engine = engine
+        self._caller = None if autocommit else caller
         self._autocommit = autocommit
         self._conn: Connection | None = None
 
@@ -48,7 +64,18 @@ class UnitOfWork:
             if self._autocommit:
                 self._conn = self._conn.execution_options(isolation_level="AUTOCOMMIT")
             self._conn.begin()
+            if self._caller is not None:
+                self._conn.execute(
+                    _SCOPE,
+                    {
+                        "cbe": self._caller.cbe_number,
+                        "admin": "on" if self._caller.is_admin else "off",
+                    },
+                )
         except DBAPIError as error:
+            if self._conn is not None:
+                self._conn.invalidate()
+                self._conn = None
             raise ServiceUnavailable("the database cannot be reached") from error
         self.users = UserRepository(self._conn)
         self.type_dossiers = TypeDossierRepository(self._conn)
@@ -85,12 +112,14 @@ class UnitOfWork:
             self._conn.invalidate()
         finally:
             self._conn = None
-        if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        if not isinstance(exc, DBAPIError):
+            return
+        if exc.connection_invalidated:
             raise ServiceUnavailable("the database connection was lost") from exc
+        sqlstate = getattr(exc.orig, "sqlstate", None)
+        if sqlstate in TRANSIENT_SQLSTATES:
+            raise TransientConflict(str(exc.orig)) from exc
+        if sqlstate == LOCK_NOT_AVAILABLE:
+            raise ServiceUnavailable("a lock was not granted in time") from exc
         if isinstance(exc, OperationalError):  # shutting down, out of connections, timeouts
             raise ServiceUnavailable(f"the database is unavailable: {exc.orig}") from exc
-        if (
-            isinstance(exc, DBAPIError)
-            and getattr(exc.orig, "sqlstate", None) in TRANSIENT_SQLSTATES
-        ):
-            raise TransientConflict(str(exc.orig)) from exc

@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from io import BytesIO
 from typing import Any
 from uuid import uuid4
@@ -71,10 +72,10 @@ class Gateway:
         self,
         endpoints: dict[str, Endpoint],
         limits: GatewayLimits,
-        authenticate: Callable[[str, str], User],
+        authenticate: Callable[[str, str, str], User],
         audit: Callable[[AuditEntry], None],
         database_ok: Callable[[], bool],
-        uow: Callable[[], Any],
+        uow: Callable[..., Any],
         metrics: Metrics,
     ) -> None:
         self._endpoints = endpoints
@@ -143,7 +144,9 @@ class Gateway:
             call.operation = name.localname
         call.ssins.extend(_ssins_in(payload))
         # Authenticate first: an anonymous caller learns nothing, not even which operations exist.
-        call.user = self._authenticate_header(header)
+        call.user = self._authenticate_header(header, call, environ.get("REMOTE_ADDR") or "")
+        # From here on every transaction tells PostgreSQL whose it is (row-level security).
+        call.uow = partial(self._uow, call.user)
         if not known:
             raise ContractFault("MSG00004", f"{endpoint.name} has no operation {payload.tag}")
         if endpoint.admin_only and not call.user.is_admin:
@@ -225,7 +228,7 @@ class Gateway:
                 )
         return root
 
-    def _authenticate_header(self, header: etree._Element | None) -> User:
+    def _authenticate_header(self, header: etree._Element | None, call: Call, address: str) -> User:
         token = (
             None if header is None else header.find(f"{{{WSSE}}}Security/{{{WSSE}}}UsernameToken")
         )
@@ -242,8 +245,11 @@ class Gateway:
                 "so a PasswordDigest cannot be checked (send PasswordText over TLS)",
             )
         try:
-            return self._authenticate(username, password.text or "")
-        except AuthenticationFailed:
+            return self._authenticate(username, password.text or "", address)
+        except AuthenticationFailed as failure:
+            # The same answer for an unknown user, a wrong password and a lockout; the audit
+            # entry says which (and from where).
+            call.note = failure.note
             raise ContractFault("MSG00014", "unknown user or wrong password") from None
         except ServiceUnavailable:
             raise ContractFault("MSG00001") from None
@@ -262,6 +268,7 @@ class Gateway:
             ssins=tuple(dict.fromkeys(call.ssins)),
             status_code=call.status_code or "MSG00003",
             duration_ms=duration_ms,
+            note=call.note,
         )
         try:
             self._audit(entry)

@@ -41,6 +41,7 @@ class Call:
     user: User | None = None
     ssins: list[str] = field(default_factory=list)
     status_code: str | None = None
+    note: str | None = None  # for the audit log: what the status code alone does not say
 
     @property
     def caller(self) -> User:

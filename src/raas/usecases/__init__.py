@@ -5,18 +5,22 @@ Each use case opens its own unit of work and commits it; services never touch tr
 
 from __future__ import annotations
 
+import functools
+import secrets
 from collections.abc import Callable
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import TypeVar
 from uuid import UUID
 
 from raas.authentic_source import StubAuthenticSource
 from raas.clock import BRUSSELS
+from raas.models import audit_chain
+from raas.models.audit_chain import Verdict
 from raas.models.errors import AuthenticationFailed, InvalidData, UnknownSsin
 from raas.models.persons import Person
 from raas.models.type_dossiers import TypeDossier, is_valid_code
-from raas.models.users import Role, User, check_username, normalise_cbe_number
-from raas.passwords import VerificationCache, hash_password
+from raas.models.users import LoginPolicy, Role, User, check_username, normalise_cbe_number
+from raas.passwords import VerificationCache, hash_password, verify_password
 from raas.persistence.repositories import AuditEntry
 from raas.persistence.uow import TransientConflict, UnitOfWork
 from raas.usecases.ssins import check_structure
@@ -36,13 +40,56 @@ def retrying(work: Callable[[], T]) -> T:
     return work()
 
 
-def authenticate(uow: UowFactory, cache: VerificationCache, username: str, password: str) -> User:
-    """The user whose password this is; AuthenticationFailed otherwise."""
+DEFAULT_LOGIN_POLICY = LoginPolicy()
+
+
+def authenticate(
+    uow: UowFactory,
+    cache: VerificationCache,
+    username: str,
+    password: str,
+    address: str = "",
+    policy: LoginPolicy = DEFAULT_LOGIN_POLICY,
+) -> User:
+    """The user whose password this is; AuthenticationFailed otherwise, and while `username`
+    is locked out from `address` (the client's address) after too many failures there."""
+    who = f"login of {username[:128]!r} from {address or 'an unknown address'}"
+    try:
+        check_username(username)
+    except ValueError:  # no user has such a name: nothing to look up or count
+        raise AuthenticationFailed(username, f"{who} failed: not a valid username") from None
     with uow(autocommit=True) as tx:  # one statement: no BEGIN and ROLLBACK round trips
-        stored = tx.users.get(username)
-    if stored is None or not cache.verify(stored.password_hash, password):
-        raise AuthenticationFailed(username)
-    return stored.user
+        state = tx.users.login_state(username, address)
+    if state.locked_until is not None:  # refused unchecked, whether the user exists or not
+        raise AuthenticationFailed(
+            username, f"{who} refused: locked until {_utc(state.locked_until)}"
+        )
+    if state.stored is None:
+        verify_password(_dummy_hash(), password)  # as slow as a wrong password
+    if state.stored is None or not cache.verify(state.stored.password_hash, password):
+        with uow() as tx:
+            failures, locked_until = tx.users.record_failure(
+                username, address, policy.max_failures, policy.lock_seconds
+            )
+            tx.commit()
+        note = f"{who} failed ({failures} of {policy.max_failures})"
+        if locked_until is not None:
+            note += f", locked until {_utc(locked_until)}"
+        raise AuthenticationFailed(username, note)
+    if state.failures:
+        with uow() as tx:
+            tx.users.clear_failures(username, address)
+            tx.commit()
+    return state.stored.user
+
+
+def _utc(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    return hash_password(secrets.token_hex(16))
 
 
 def create_user(
@@ -99,6 +146,18 @@ def record_audit(uow: UowFactory, entry: AuditEntry) -> None:
     with uow(autocommit=True) as tx:
         tx.audit.record(entry)
         tx.commit()
+
+
+def verify_audit_log(uow: UowFactory, recorded_head: bytes | None = None) -> Verdict:
+    """Recompute the audit log's hash chain: intact, or the first entry altered or removed.
+
+    Entries written while another writer held the chain are sealed first.
+    """
+    with uow() as tx:
+        tx.audit.seal()
+        tx.commit()
+    with uow() as tx:
+        return audit_chain.verify(tx.audit.chain(), tx.audit.chain_head(), recorded_head)
 
 
 AUDIT_PAGE_MAX = 1000

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from types import TracebackType
 
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from raas.models.errors import ServiceUnavailable
@@ -26,9 +26,11 @@ TRANSIENT_SQLSTATES = {"40001", "40P01"}
 # lock_timeout (the service's engine sets it): waiting behind a long operator job, give up.
 LOCK_NOT_AVAILABLE = "55P03"
 
-# The caller the row-level security policies (migration 0007) let the transaction see.
-_SCOPE = text(
-    "SELECT set_config('raas.cbe_number', :cbe, true), set_config('raas.admin', :admin, true)"
+# The caller the row-level security policies (migration 0007) let the transaction see, sent in
+# the same round trip as BEGIN (a simple-protocol query of two statements: no parameters).
+_BEGIN_AS = (
+    "BEGIN; SELECT set_config('raas.cbe_number', '{cbe}', true), "
+    "set_config('raas.admin', '{admin}', true)"
 )
 
 
@@ -39,9 +41,10 @@ class TransientConflict(Exception):
 class UnitOfWork:
     """`with uow:` opens a transaction; `commit()` keeps it; leaving without commit rolls back.
 
-    With a `caller`, the transaction first tells PostgreSQL whose it is (one statement), which
-    the row-level security policies read; without one, the service's role sees no
-    organisation's data at all (the owner, running operator jobs, is not bound by them).
+    With a `caller`, the transaction tells PostgreSQL whose it is, which the row-level security
+    policies read, in the round trip of its BEGIN (the unit of work then sends BEGIN, COMMIT and
+    ROLLBACK itself); without one, the service's role sees no organisation's data at all (the
+    owner, running operator jobs, is not bound by them).
 
     `autocommit=True` runs each statement as its own transaction, without the round trips of
     BEGIN and COMMIT or ROLLBACK: for one write (the audit entry), and for reads of shared tables
@@ -57,21 +60,24 @@ class UnitOfWork:
         self._caller = None if autocommit else caller
         self._autocommit = autocommit
         self._conn: Connection | None = None
+        self._open = False  # a transaction this unit of work began itself is open
+        self._begin: str | None = None
+        if self._caller is not None:
+            cbe = self._caller.cbe_number
+            if not cbe.isdigit():  # normalised when the user was made; never quoted text
+                raise ValueError(f"not a CBE number: {cbe!r}")
+            admin = "on" if self._caller.is_admin else "off"
+            self._begin = _BEGIN_AS.format(cbe=cbe, admin=admin)
 
     def __enter__(self) -> UnitOfWork:
         try:
             self._conn = self._engine.connect()
-            if self._autocommit:
+            if self._autocommit or self._begin is not None:
                 self._conn = self._conn.execution_options(isolation_level="AUTOCOMMIT")
             self._conn.begin()
-            if self._caller is not None:
-                self._conn.execute(
-                    _SCOPE,
-                    {
-                        "cbe": self._caller.cbe_number,
-                        "admin": "on" if self._caller.is_admin else "off",
-                    },
-                )
+            if self._begin is not None:
+                self._conn.exec_driver_sql(self._begin)
+                self._open = True
         except DBAPIError as error:
             if self._conn is not None:
                 self._conn.invalidate()
@@ -90,6 +96,9 @@ class UnitOfWork:
 
     def commit(self) -> None:
         assert self._conn is not None
+        if self._open:
+            self._conn.exec_driver_sql("COMMIT")
+            self._open = False
         self._conn.commit()
 
     @property
@@ -106,6 +115,9 @@ class UnitOfWork:
     ) -> None:
         assert self._conn is not None
         try:
+            if self._open:
+                self._open = False
+                self._conn.exec_driver_sql("ROLLBACK")
             self._conn.rollback()  # a no-op after commit()
             self._conn.close()
         except DBAPIError:

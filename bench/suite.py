@@ -56,6 +56,7 @@ LINE_SETS = {"10k": 10_000, "1m": 1_000_000, "10m": 10_000_000}
 TYPE_DOSSIERS = ("0", "902")
 OTHER_ORGANISATIONS = ("0404616494", "0414369548", "0424122602", "0433875753", "0443628807")
 BASE = "raas_bench_base"
+SERVICE_ROLE = "raas_service"  # the role `raas serve` acts as (row-level security applies)
 
 
 def log(message: str) -> None:
@@ -160,6 +161,7 @@ def build_lines(server: URL, name: str, lines: int, rebuild: bool) -> URL:
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.execute(text(f'CREATE DATABASE "{url.database}" TEMPLATE "{BASE}"'))
         engine.dispose()
+    migrations.upgrade(url)  # a copy made before the last migration
     engine = make_engine(url)
     with engine.connect() as conn:
         held = conn.scalar(text("SELECT count(*) FROM register_lines"))
@@ -296,7 +298,7 @@ def capture(url: URL, operation: Operation, count: int) -> list[list[Step]]:
     """The SQL each of `count` requests ran, as the service ran it (in this process)."""
     from raas.wsgi import create_app
 
-    engine = make_engine(url)
+    engine = make_engine(url, role=SERVICE_ROLE)  # as `raas serve` connects
     steps: list[Step] = []
 
     @event.listens_for(engine, "before_cursor_execute")
@@ -347,7 +349,7 @@ def replay(url: URL, requests: list[list[Step]], clients: int, seconds: float,
 
     def client(offset: int) -> None:
         mine: list[float] = []
-        with psycopg.connect(dsn) as conn:
+        with psycopg.connect(dsn, options=f"-c role={SERVICE_ROLE}") as conn:
             i = offset
             while time.perf_counter() < deadline:
                 started = time.perf_counter()

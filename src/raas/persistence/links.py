@@ -12,6 +12,7 @@ the request (which joins the audit log).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from types import SimpleNamespace
 from typing import Any
 from uuid import UUID
 
@@ -76,6 +77,19 @@ link_formats = Table(
     Column("defined_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     CheckConstraint("case_folding IN ('UPPER', 'LOWER', 'NONE')", name="case_folding"),
 )
+
+# ConsultLinksByForeignKey's statements, written out (see persistence/repositories.py).
+_NORMALISING = """
+    SELECT (SELECT coalesce(json_agg(f ORDER BY f.country, f.key_type), '[]')
+            FROM link_formats AS f WHERE f.country IN (%(country)s, %(any)s)) AS formats,
+           (SELECT coalesce(array_agg(code ORDER BY code), '{}') FROM link_key_types) AS key_types
+"""
+_BY_KEYS = """
+    SELECT id, ssin, country, key_type, foreign_key, validity, cbe_number FROM links
+    WHERE foreign_key = ANY(%(keys)s) AND country = %(country)s
+    ORDER BY country, key_type, lower(validity) NULLS FIRST, id
+"""
+_BY_KEYS_OF_TYPE = _BY_KEYS.replace("ORDER BY", "AND key_type = %(key_type)s ORDER BY")
 
 links = Table(
     "links",
@@ -180,6 +194,13 @@ class LinkRepository:
         if country is not None:
             query = query.where(link_formats.c.country.in_([country, ANY]))
         return [_format(row) for row in self._conn.execute(query)]
+
+    def normalising(self, country: str) -> tuple[list[KeyFormat], list[str]]:
+        """`formats(country)` and the key type codes, in one round trip (ConsultLinksByForeignKey
+        needs both on every call)."""
+        row = self._conn.exec_driver_sql(_NORMALISING, {"country": country, "any": ANY}).one()
+        formats = [_format(SimpleNamespace(**f)) for f in row.formats]
+        return formats, list(row.key_types)
 
     def format(self, country: str, key_type: str) -> KeyFormat | None:
         row = self._conn.execute(
@@ -293,8 +314,11 @@ class LinkRepository:
 
     def by_keys(self, country: str, keys: Iterable[str], key_type: str | None) -> list[Link]:
         """The links of `country` holding one of these normalised keys."""
-        query = select(links).where(links.c.foreign_key == any_(sorted(set(keys))))
-        return self._list(query, country, key_type)
+        rows = self._conn.exec_driver_sql(
+            _BY_KEYS if key_type is None else _BY_KEYS_OF_TYPE,
+            {"keys": sorted(set(keys)), "country": country, "key_type": key_type},
+        )
+        return [_link(row) for row in rows]
 
     def set_validity(self, link_id: int, validity: Period | None) -> None:
         """Change a link's validity; LinkExists when it would overlap another link's."""

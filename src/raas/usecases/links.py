@@ -137,8 +137,8 @@ def links_by_foreign_key(
     with uow(autocommit=True) as tx:  # reads of shared tables only
         if key_type is not None:
             _check_key_type(tx, key_type)
-        formats = tx.links.formats(country)
-        types = [key_type] if key_type else [t.code for t in tx.links.key_types()]
+        formats, codes = tx.links.normalising(country)
+        types = [key_type] if key_type else codes
         normalised = {t: format_for(formats, country, t).normalise(foreign_key) for t in types}
         candidates = tx.links.by_keys(country, set(normalised.values()), key_type)
     return [link for link in candidates if normalised.get(link.key_type) == link.foreign_key]

@@ -48,6 +48,9 @@ _PERSON = (
     f"SELECT {', '.join(c.name for c in source_persons.c)} FROM source_persons "
     "WHERE ssin = %(ssin)s"
 )
+_TYPE_DOSSIERS = (
+    "SELECT code, description FROM type_dossiers WHERE cbe_number = %(cbe_number)s ORDER BY code"
+)
 _AUDIT = (
     "INSERT INTO audit_log (at, ticket_cbss, cbe_number, username, service, operation, ssins, "
     "status_code, duration_ms, note) VALUES (%(at)s, %(ticket_cbss)s, %(cbe_number)s, "
@@ -195,11 +198,7 @@ class TypeDossierRepository:
 
     def list(self, cbe_number: str) -> list[TypeDossier]:
         """The organisation's codes, ordered by code."""
-        rows = self._conn.execute(
-            select(type_dossiers.c.code, type_dossiers.c.description)
-            .where(type_dossiers.c.cbe_number == cbe_number)
-            .order_by(type_dossiers.c.code)
-        )
+        rows = self._conn.exec_driver_sql(_TYPE_DOSSIERS, {"cbe_number": cbe_number})
         return [TypeDossier(cbe_number, row.code, row.description) for row in rows]
 
 

@@ -62,7 +62,8 @@ def _parser() -> argparse.ArgumentParser:
     serve = groups.add_parser("serve", help="serve the four SOAP services with gunicorn")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8080)
-    serve.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    # One more sync worker than cores: a worker waits on PostgreSQL for part of each request.
+    serve.add_argument("--workers", type=int, default=(os.cpu_count() or 1) + 1)
     serve.set_defaults(run=_serve)
 
     users = groups.add_parser("users", help="users").add_subparsers(required=True)

@@ -1,4 +1,4 @@
-"""`raas serve`: gunicorn with sync workers (one per core by default) over the WSGI app."""
+"""`raas serve`: gunicorn, sync workers (by default one more than the cores), over the WSGI app."""
 
 from __future__ import annotations
 

@@ -123,14 +123,20 @@ def load(port: int, method: str, path: str, bodies: Sequence[bytes | None], clie
             latencies.extend(mine)
             errors[0] += failed
 
+    seconds = fan_out(clients, len(bodies), client)
+    return Result(name, len(latencies), errors[0], seconds, latencies)
+
+
+def fan_out(clients: int, items: int, client: Callable[[int], None]) -> float:
+    """`client(offset)` on `clients` threads, offsets spread over `items`; seconds it all took."""
     started = time.perf_counter()
-    step = max(1, len(bodies) // clients)
+    step = max(1, items // clients)
     threads = [threading.Thread(target=client, args=(i * step,)) for i in range(clients)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    return Result(name, len(latencies), errors[0], time.perf_counter() - started, latencies)
+    return time.perf_counter() - started
 
 
 def serve(url: URL, workers: int, **env: str) -> tuple[subprocess.Popen[bytes], int]:

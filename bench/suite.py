@@ -39,7 +39,19 @@ from io import BytesIO
 from uuid import UUID, uuid4
 
 import psycopg
-from common import CBE, PASSWORD, USER, Result, arguments, bench_url, envelope, load, serve, stop
+from common import (
+    CBE,
+    PASSWORD,
+    USER,
+    Result,
+    arguments,
+    bench_url,
+    envelope,
+    fan_out,
+    load,
+    serve,
+    stop,
+)
 from sqlalchemy import Engine, event, text
 from sqlalchemy.engine import URL
 
@@ -375,14 +387,8 @@ def replay(url: URL, requests: list[list[Step]], clients: int, seconds: float,
         with lock:
             latencies.extend(mine)
 
-    started = time.perf_counter()
-    step = max(1, len(requests) // clients)
-    threads = [threading.Thread(target=client, args=(k * step,)) for k in range(clients)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return Result(name, len(latencies), 0, time.perf_counter() - started, latencies)
+    seconds = fan_out(clients, len(requests), client)
+    return Result(name, len(latencies), 0, seconds, latencies)
 
 
 # -- the run ---------------------------------------------------------------------------------

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+import select
 import warnings
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, make_url, text
+from sqlalchemy import Engine, create_engine, event, make_url, text
 from sqlalchemy.engine import URL
+from sqlalchemy.exc import DisconnectionError
 
 from raas.config import Settings
 
@@ -92,9 +94,10 @@ def make_engine(
 
     `role` and `lock_timeout` are set when a connection starts (no statement per transaction).
 
-    No pre-ping: it cost a round trip per transaction. A connection the server dropped fails its
-    first statement instead (the unit of work answers MSG00001), and SQLAlchemy then discards
-    every pooled connection older than the failure, so the next requests get new ones.
+    Instead of a pre-ping (a round trip per transaction), a connection taken from the pool is
+    checked without one: see `_drop_if_closed_by_server`. A connection that dies unnoticed (the
+    network, not the server) fails its first statement (MSG00001), and SQLAlchemy then discards
+    every pooled connection older than the failure.
     """
     connect_args: dict[str, Any] = {"connect_timeout": 5, "application_name": "raas"}
     options = []
@@ -104,10 +107,27 @@ def make_engine(
         options.append(f"-c lock_timeout={round(lock_timeout * 1000)}")
     if options:
         connect_args["options"] = " ".join(options)
-    return create_engine(
+    engine = create_engine(
         url,
         pool_size=pool_size,
         max_overflow=pool_size,
         pool_recycle=1800,
         connect_args=connect_args,
     )
+    event.listen(engine, "checkout", _drop_if_closed_by_server)
+    return engine
+
+
+def _drop_if_closed_by_server(dbapi_connection: Any, record: Any, proxy: Any) -> None:
+    """Refuse a pooled connection the server has closed, so that the pool opens a new one.
+
+    An idle connection has nothing to read, unless the server closed it: a restart or shutdown
+    sends a FATAL error and closes the socket, which then reads as ready. Asking the socket costs
+    a system call, not a round trip.
+    """
+    try:
+        readable, _, _ = select.select([dbapi_connection.fileno()], [], [], 0)
+    except (OSError, ValueError):
+        readable = [True]
+    if readable:
+        raise DisconnectionError("the server closed this connection")

@@ -22,10 +22,17 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
         return create_app()
 
 
-def serve(host: str, port: int, workers: int) -> None:
-    """Serve until interrupted; each worker builds its own app and database pool after the fork."""
+def serve(
+    host: str, port: int, workers: int, certfile: str | None = None, keyfile: str | None = None
+) -> None:
+    """Serve until interrupted; each worker builds its own app and database pool after the fork.
+
+    With `certfile` and `keyfile` gunicorn serves HTTPS itself (direct TLS, no client certificate).
+    """
+    tls = {"certfile": certfile, "keyfile": keyfile} if certfile else {}
     _Gunicorn(
         {
+            **tls,
             "bind": f"{host}:{port}",
             "workers": max(1, workers),
             "worker_class": "sync",

@@ -1,4 +1,4 @@
-"""Audit requirements.lock for known vulnerabilities: pip-audit, with a fallback for closed networks.
+"""Audit requirements.lock for known vulnerabilities: pip-audit, with a fallback for closed nets.
 
     .venv/bin/python tools/audit_locked.py [requirements.lock]
 

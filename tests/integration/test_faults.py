@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import itertools
 import os
@@ -307,7 +308,10 @@ def _kill_a_writing_worker(served: Served, watcher: Engine, timeout: float = 30)
             writing = dict(conn.execute(_WRITING).all())
             conn.rollback()
             for worker in served.workers():
-                ports = {c.laddr.port for c in worker.net_connections("tcp") if c.raddr}
+                try:
+                    ports = {c.laddr.port for c in worker.net_connections("tcp") if c.raddr}
+                except psutil.Error:  # a worker that just ended
+                    continue
                 hit = ports & set(writing)
                 if hit:
                     worker.send_signal(signal.SIGKILL)
@@ -319,7 +323,11 @@ def _kill_a_writing_worker(served: Served, watcher: Engine, timeout: float = 30)
 def _wait_for_workers(served: Served, count: int, gone: set[int]) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        live = {w.pid for w in served.workers() if w.status() != psutil.STATUS_ZOMBIE}
+        live = set()
+        for worker in served.workers():
+            with contextlib.suppress(psutil.Error):
+                if worker.status() != psutil.STATUS_ZOMBIE:
+                    live.add(worker.pid)
         if len(live) == count and not live & gone:
             return
         time.sleep(0.05)

@@ -107,7 +107,10 @@ def post(port: int, path: str, body: bytes, index: int = 0) -> Outcome:
 
 
 class Load:
-    """`threads` clients sending `bodies` in order (each body once) until told to stop."""
+    """`threads` clients sending `bodies` in order (each body once) until told to stop.
+
+    A client waits 50 ms after an answer that is not OK, as real clients back off.
+    """
 
     def __init__(self, port: int, path: str, bodies: list[bytes], threads: int) -> None:
         self._port, self._path, self._bodies = port, path, bodies
@@ -121,7 +124,10 @@ class Load:
             index = next(self._next)
             if index >= len(self._bodies):
                 return
-            self.outcomes.append(post(self._port, self._path, self._bodies[index], index))
+            outcome = post(self._port, self._path, self._bodies[index], index)
+            self.outcomes.append(outcome)
+            if outcome.kind != "OK":
+                time.sleep(0.05)  # a client backs off a little after a failure
 
     def __enter__(self) -> Load:
         for thread in self._threads:
@@ -257,7 +263,7 @@ def test_database_restarted_under_load(cluster, serve, mode: str) -> None:  # ty
     in_flight = Counter(k for o, k in zip(outcomes, load.kinds(), strict=True)
                         if o.sent < stopping < o.answered)
     print(f"\n[{mode}] in flight when the stop began: {dict(in_flight)}")
-    print(f"\n[{mode}] {len(outcomes)} requests: {dict(kinds)}; stop took {down - stopping:.2f} s, "
+    print(f"[{mode}] {len(outcomes)} requests: {dict(kinds)}; stop took {down - stopping:.2f} s, "
           f"database down {up - down:.2f} s; first OK {recovery:.2f} s after it was back")
 
     # Every answer during the outage is a clear MSG00001 fault: nothing else, no HTML, no MSG00003.

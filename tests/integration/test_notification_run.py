@@ -55,8 +55,10 @@ def populated(engine: Engine) -> dict[tuple[str, str], list[str]]:
     return _populate(engine)
 
 
-def _populate(engine: Engine) -> dict[tuple[str, str], list[str]]:
-    cbes = [_cbe(n) for n in range(ORGANISATIONS)]
+def _populate(
+    engine: Engine, organisations: int = ORGANISATIONS
+) -> dict[tuple[str, str], list[str]]:
+    cbes = [_cbe(n) for n in range(organisations)]
     expected: dict[tuple[str, str], list[str]] = {}
     events = []
     for n, cbe in enumerate(cbes):
@@ -180,21 +182,22 @@ def test_runs_killed_at_random_points_give_the_files_of_an_uninterrupted_run(
     raas = _command(database_url)
     day = ("notifications", "run", "--date", DAY.isoformat(), "--outbox")
 
-    expected_ssins = _populate(engine)
+    organisations = 60  # half the data of the test above: three runs per dataset
+    expected_ssins = _populate(engine, organisations)
     started = time.monotonic()
     reference = raas(*day, str(tmp_path / "reference"))
     _, err = reference.communicate(timeout=120)
     duration = time.monotonic() - started
     assert reference.returncode == 0, err
     expected = _outbox_files(tmp_path / "reference")
-    assert len(expected) == 4 * ORGANISATIONS
+    assert len(expected) == 4 * organisations
     assert _delivered(tmp_path / "reference") == expected_ssins
 
     rng = random.Random(20261123)
     interrupted = []
     for trial in range(int(os.environ.get("RAAS_KILL_TRIALS", "2"))):
         _empty(engine)
-        _populate(engine)
+        _populate(engine, organisations)
         outbox = tmp_path / f"trial-{trial}"
         for _ in range(2):
             delay = rng.uniform(0, duration)

@@ -92,7 +92,7 @@ def _wait_healthy(base: str, server: subprocess.Popen[str]) -> None:
         try:
             if requests.get(f"{base}/health", timeout=1).status_code == 200:
                 return
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):  # not up, or still booting
             pass
         time.sleep(0.3)
     raise AssertionError("raas serve did not become healthy within 60 s")

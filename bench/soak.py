@@ -8,10 +8,13 @@ Against its own database (RAAS_DATABASE_URL, else `raas_bench_soak` on 127.0.0.1
 register lines and links are built once and kept) it starts `raas serve` (gunicorn, sync workers)
 and a separate load-generator process (this script with `--generate`) on loopback, then:
 
-1. measures the maximum throughput of the mix with closed-loop clients (`--probe-seconds`);
+1. after a 5 s warm-up, measures the maximum throughput of the mix with closed-loop clients
+   (`--clients` for `--probe-seconds`);
 2. sends the mix open-loop at `--fraction` of that rate for `--seconds`, each request at its
    scheduled time, and prints per interval (`--interval`, a minute by default): requests, errors,
-   p50/p95/p99 and the resident memory of every gunicorn worker (from /proc).
+   p50/p95/p99 (from sending to the answer), how late the most delayed request was sent (every
+   client busy: the service did not keep up), the 1-minute load average of the machine, and the
+   resident memory of every gunicorn worker (from /proc).
 
 The mix: Consult 35%, ConsultLinksByForeignKey 20%, Inscribe 15%, ConsultLinksBySsin 10%,
 SearchPersonBySsin 10%, ListTypeDossiers 10%. An error is an answer other than HTTP 200 with the
@@ -133,7 +136,7 @@ def generate(args: argparse.Namespace) -> None:
     mix = [(path, body.encode(), marker.encode())
            for path, body, marker in json.loads(Path(args.requests).read_text())]
     lock = threading.Lock()
-    window: dict[str, list] = {"latencies": [], "errors": []}
+    window: dict[str, list] = {"latencies": [], "errors": [], "lag": []}
     slot = [0]
     started = time.monotonic()
     deadline = started + args.seconds
@@ -149,6 +152,7 @@ def generate(args: argparse.Namespace) -> None:
             time.sleep(max(0.0, due - time.monotonic()))
             path, body, marker = mix[k % len(mix)]
             sent = time.monotonic()
+            lag = sent - due  # > 0 when every client was busy: the rate is not kept
             error = None
             connection = http.client.HTTPConnection("127.0.0.1", args.port, timeout=30)
             try:
@@ -164,6 +168,7 @@ def generate(args: argparse.Namespace) -> None:
                 connection.close()
             with lock:
                 window["latencies"].append((time.monotonic() - sent) * 1000)
+                window["lag"].append(lag)
                 if error:
                     window["errors"].append(error)
 
@@ -179,10 +184,12 @@ def generate(args: argparse.Namespace) -> None:
             for thread in threads:
                 thread.join()
         with lock:
-            latencies, errors = window["latencies"], window["errors"]
-            window["latencies"], window["errors"] = [], []
+            latencies, errors, lag = window["latencies"], window["errors"], window["lag"]
+            window["latencies"], window["errors"], window["lag"] = [], [], []
         span = (time.monotonic() if last else end) - (started + (interval - 1) * args.interval)
-        print(json.dumps(figures(interval, latencies, errors, span)), flush=True)
+        row = figures(interval, latencies, errors, span)
+        row["max_lag"] = max(lag, default=0.0) if args.rate else 0.0
+        print(json.dumps(row), flush=True)
         if last:
             return
         interval += 1
@@ -255,6 +262,7 @@ def soak(args: argparse.Namespace, server_pid: int, port: int, requests_file: st
     print(f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} (the machine may be "
           f"shared); gunicorn with {len(workers)} sync workers {workers}; loopback")
 
+    generator(port, requests_file, 5, 0, args.clients, 5).communicate()  # warm-up
     probe = generator(port, requests_file, args.probe_seconds, 0, args.clients,
                       args.probe_seconds)
     (line,) = probe.communicate()[0].splitlines()
@@ -266,7 +274,7 @@ def soak(args: argparse.Namespace, server_pid: int, port: int, requests_file: st
     print(f"soak: {rate:.1f} req/s ({args.fraction:.0%}) for {args.seconds:.0f} s, open loop, "
           f"{args.clients * 4} clients\n")
     print(f"{'interval':>8} {'requests':>8} {'errors':>6} {'req/s':>7} {'p50 ms':>7} "
-          f"{'p95 ms':>7} {'p99 ms':>7} {'load':>5}  RSS per worker (MiB)")
+          f"{'p95 ms':>7} {'p99 ms':>7} {'late s':>6} {'load':>5}  RSS per worker (MiB)")
 
     run = generator(port, requests_file, args.seconds, rate, args.clients * 4, args.interval)
     rows, memory = [], []
@@ -277,7 +285,7 @@ def soak(args: argparse.Namespace, server_pid: int, port: int, requests_file: st
         rows.append(row)
         print(f"{row['interval']:>8} {row['requests']:>8} {row['errors']:>6} {row['rate']:>7.1f} "
               f"{row['p50']:>7.1f} {row['p95']:>7.1f} {row['p99']:>7.1f} "
-              f"{os.getloadavg()[0]:>5.1f}  "
+              f"{row['max_lag']:>6.2f} {os.getloadavg()[0]:>5.1f}  "
               + " ".join(f"{pid}:{mib:.1f}" for pid, mib in memory[-1].items()), flush=True)
         for sample in row["samples"]:
             print(f"         error: {sample}")

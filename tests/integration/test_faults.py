@@ -300,18 +300,22 @@ WHOLE, SPLIT = "{[2020-01-01,2021-01-01)}", "{[2020-01-01,2020-06-01),[2020-07-0
 
 # Backends of an open transaction (it holds a transaction id) whose last statement wrote.
 _WRITING = text(
-    "SELECT client_port, state || ': ' || left(query, 40) FROM pg_stat_activity "
+    "SELECT client_port, backend_xid::text, state || ': ' || left(query, 40) "
+    "FROM pg_stat_activity "
     "WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_xid IS NOT NULL "
     "AND query ~* '^\\s*(INSERT|UPDATE|DELETE)'"
 )
 
 
-def _kill_a_writing_worker(served: Served, watcher: Engine, timeout: float = 30) -> str:
-    """SIGKILL a worker whose open transaction is writing or has written; what it ran."""
+def _kill_a_writing_worker(
+    served: Served, watcher: Engine, timeout: float = 30
+) -> tuple[str, str]:
+    """SIGKILL a worker whose open transaction is writing or has written; what it ran and
+    what became of that transaction (`aborted`, or `committed` if it won the race)."""
     deadline = time.monotonic() + timeout
     with watcher.connect() as conn:
         while time.monotonic() < deadline:
-            writing = dict(conn.execute(_WRITING).all())
+            writing = {port: (xid, query) for port, xid, query in conn.execute(_WRITING)}
             conn.rollback()
             for worker in served.workers():
                 try:
@@ -321,9 +325,23 @@ def _kill_a_writing_worker(served: Served, watcher: Engine, timeout: float = 30)
                 hit = ports & set(writing)
                 if hit:
                     worker.send_signal(signal.SIGKILL)
-                    return writing[hit.pop()]
+                    xid, query = writing[hit.pop()]
+                    return query, _outcome(conn, xid)
             time.sleep(0.002)
     raise AssertionError("no worker was caught writing")
+
+
+def _outcome(conn, xid: str) -> str:  # type: ignore[no-untyped-def]
+    """What became of transaction `xid` once its backend noticed the client had gone."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        # A 32-bit xid is its xid8 in a cluster that has not wrapped around (epoch 0).
+        status = conn.scalar(text("SELECT pg_xact_status(CAST(:xid AS xid8))"), {"xid": xid})
+        conn.rollback()
+        if status != "in progress":
+            return str(status)
+        time.sleep(0.01)
+    raise AssertionError(f"transaction {xid} still in progress")
 
 
 def _wait_for_workers(served: Served, count: int, gone: set[int]) -> None:
@@ -378,7 +396,9 @@ def test_a_worker_killed_mid_write_leaves_nothing_half_applied(
             remove_load.wait_for(lambda o: o.kind == "OK" and o.sent > last_kill, timeout=60)
     finally:
         watcher.dispose()
-    print(f"\nkilled 3 workers while they ran: {killed}")
+    print(f"\nkilled 3 workers while they ran (statement, fate of the transaction): {killed}")
+    # The kills landed in the middle of writes: PostgreSQL rolled those transactions back.
+    assert any(fate == "aborted" for _, fate in killed), killed
     print(f"batches: {dict(Counter(batch_load.kinds()))}; "
           f"removes: {dict(Counter(remove_load.kinds()))}")
     listing = post(served.port, "/Register", envelope(f"<r:ListTypeDossiers {REGISTER}/>"))

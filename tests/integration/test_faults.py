@@ -298,35 +298,44 @@ def test_database_restarted_under_load(cluster, serve, mode: str) -> None:  # ty
 BATCHES = 120
 WHOLE, SPLIT = "{[2020-01-01,2021-01-01)}", "{[2020-01-01,2020-06-01),[2020-07-01,2021-01-01)}"
 
-# Backends of an open transaction (it holds a transaction id) whose last statement wrote.
+# Backends of an open transaction (it holds a transaction id) whose last statement wrote
+# register lines (not the audit entry each request also writes, in its own transaction).
 _WRITING = text(
     "SELECT client_port, backend_xid::text, state || ': ' || left(query, 40) "
     "FROM pg_stat_activity "
     "WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_xid IS NOT NULL "
-    "AND query ~* '^\\s*(INSERT|UPDATE|DELETE)'"
+    "AND query ~* '^\\s*(INSERT INTO|UPDATE|DELETE FROM) register_lines'"
 )
+
+
+def _ports(served: Served) -> dict[int, psutil.Process]:
+    """Each worker's local ports of its database connections."""
+    found = {}
+    for worker in served.workers():
+        try:
+            found.update({c.laddr.port: worker for c in worker.net_connections("tcp") if c.raddr})
+        except psutil.Error:  # a worker that just ended
+            continue
+    return found
 
 
 def _kill_a_writing_worker(
     served: Served, watcher: Engine, timeout: float = 30
-) -> tuple[str, str]:
-    """SIGKILL a worker whose open transaction is writing or has written; what it ran and
-    what became of that transaction (`aborted`, or `committed` if it won the race)."""
+) -> tuple[int, str, str]:
+    """SIGKILL a worker whose open transaction is writing or has written: its pid, what it ran
+    and what became of that transaction (`aborted`, or `committed` if it won the race)."""
     deadline = time.monotonic() + timeout
+    ports = _ports(served)  # looked up beforehand: the kill follows the sighting at once
     with watcher.connect() as conn:
         while time.monotonic() < deadline:
             writing = {port: (xid, query) for port, xid, query in conn.execute(_WRITING)}
             conn.rollback()
-            for worker in served.workers():
-                try:
-                    ports = {c.laddr.port for c in worker.net_connections("tcp") if c.raddr}
-                except psutil.Error:  # a worker that just ended
-                    continue
-                hit = ports & set(writing)
-                if hit:
-                    worker.send_signal(signal.SIGKILL)
-                    xid, query = writing[hit.pop()]
-                    return query, _outcome(conn, xid)
+            if set(writing) - set(ports):  # a connection opened since
+                ports = _ports(served)
+            for port, (xid, query) in writing.items():
+                if port in ports:
+                    ports[port].send_signal(signal.SIGKILL)
+                    return ports[port].pid, query, _outcome(conn, xid)
             time.sleep(0.002)
     raise AssertionError("no worker was caught writing")
 
@@ -385,10 +394,12 @@ def test_a_worker_killed_mid_write_leaves_nothing_half_applied(
         with Load(served.port, "/Register", batches, threads=2) as batch_load, \
                 Load(served.port, "/Register", removes, threads=2) as remove_load:
             batch_load.wait_for(lambda o: o.kind == "OK", timeout=60)
-            for _ in range(3):
-                before = {w.pid for w in served.workers()}
-                killed.append(_kill_a_writing_worker(served, watcher))
-                _wait_for_workers(served, 2, before - {w.pid for w in served.workers()})
+            # Kill until three kills landed before a commit (at most ten kills): a worker may
+            # have sent its COMMIT just before it died, and PostgreSQL still reads it.
+            while sum(fate == "aborted" for _, fate in killed) < 3 and len(killed) < 10:
+                pid, query, fate = _kill_a_writing_worker(served, watcher)
+                killed.append((query, fate))
+                _wait_for_workers(served, 2, {pid})
                 time.sleep(rng.uniform(0.2, 1.0))
             # the service keeps answering after the kills
             last_kill = time.monotonic()
@@ -396,9 +407,10 @@ def test_a_worker_killed_mid_write_leaves_nothing_half_applied(
             remove_load.wait_for(lambda o: o.kind == "OK" and o.sent > last_kill, timeout=60)
     finally:
         watcher.dispose()
-    print(f"\nkilled 3 workers while they ran (statement, fate of the transaction): {killed}")
+    print(f"\nkilled {len(killed)} workers while they ran (statement, fate of the "
+          f"transaction): {killed}")
     # The kills landed in the middle of writes: PostgreSQL rolled those transactions back.
-    assert any(fate == "aborted" for _, fate in killed), killed
+    assert sum(fate == "aborted" for _, fate in killed) >= 3, killed
     print(f"batches: {dict(Counter(batch_load.kinds()))}; "
           f"removes: {dict(Counter(remove_load.kinds()))}")
     listing = post(served.port, "/Register", envelope(f"<r:ListTypeDossiers {REGISTER}/>"))
@@ -410,7 +422,7 @@ def test_a_worker_killed_mid_write_leaves_nothing_half_applied(
         assert set(load.kinds()) <= {"OK", "NO_ANSWER"}, Counter(load.kinds())
     cut_off = [o for load in (batch_load, remove_load) for o in load.outcomes
                if o.kind == "NO_ANSWER"]
-    assert 1 <= len(cut_off) <= 3  # a sync worker holds one request at a time
+    assert 1 <= len(cut_off) <= len(killed)  # a sync worker holds one request at a time
 
     with engine.connect() as conn:
         per_batch = dict(conn.execute(text(

@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install run serve test test-fast lint wsdl db-check lock clean bench
+.PHONY: install run serve test test-fast lint audit soak wsdl db-check lock clean bench
 
 $(STAMP): pyproject.toml requirements.lock
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed (spyne 2.14 does not import on 3.12+): set PYTHON=/path/to/python3.11"; exit 1; }
@@ -25,16 +25,25 @@ run: install
 serve: install
 	$(BIN)/raas serve
 
-## test: lint and the whole test suite on real PostgreSQL (what CI runs)
-test: install
-	$(BIN)/ruff check src tests migrations bench
+## test: lint, audit of the locked dependencies, the whole test suite on real PostgreSQL (what CI runs)
+test: install audit
+	$(BIN)/ruff check src tests migrations bench tools
 	$(BIN)/python -m pytest
 
 test-fast: install
 	$(BIN)/python -m pytest -m "not slow" -q
 
 lint: install
-	$(BIN)/ruff check src tests migrations bench
+	$(BIN)/ruff check src tests migrations bench tools
+
+## audit: known vulnerabilities in requirements.lock (pip-audit; needs network to PyPI)
+audit: install
+	$(BIN)/python tools/audit_locked.py requirements.lock
+
+## soak: 80% of the measured maximum for SOAK_SECONDS (default 600) on loopback; fails on errors
+SOAK_SECONDS ?= 600
+soak: install
+	$(BIN)/python bench/soak.py --seconds $(SOAK_SECONDS)
 
 ## bench: builds the benchmark data sets once (kept), then prints the table of every hot operation
 bench: install

@@ -64,6 +64,16 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8080)
     # One more sync worker than cores: a worker waits on PostgreSQL for part of each request.
     serve.add_argument("--workers", type=int, default=(os.cpu_count() or 1) + 1)
+    serve.add_argument(
+        "--certfile",
+        default=os.environ.get("RAAS_TLS_CERT") or None,
+        help="serve HTTPS with this PEM certificate (chain) file (default: $RAAS_TLS_CERT)",
+    )
+    serve.add_argument(
+        "--keyfile",
+        default=os.environ.get("RAAS_TLS_KEY") or None,
+        help="the certificate's PEM private key (default: $RAAS_TLS_KEY)",
+    )
     serve.set_defaults(run=_serve)
 
     users = groups.add_parser("users", help="users").add_subparsers(required=True)
@@ -208,16 +218,22 @@ def _uow():  # type: ignore[no-untyped-def]
 def _serve(args: argparse.Namespace) -> None:
     from raas.server import serve
 
+    if bool(args.certfile) != bool(args.keyfile):
+        raise CommandError("TLS needs both --certfile and --keyfile")
+    for path in (args.certfile, args.keyfile):
+        if path and not Path(path).is_file():
+            raise CommandError(f"{path}: no such file")
     settings = Settings.from_env()
     url = _migrated_url()
     # Workers are forked from this process: they find the (maybe embedded) database here.
     os.environ["RAAS_DATABASE_URL"] = url.render_as_string(hide_password=False)
     print(
         f"serving {settings.public_url}/{{Register,Identification,LinkRegister,Admin}}?wsdl "
-        f"on {args.host}:{args.port} with {args.workers} workers",
+        f"on {args.host}:{args.port} with {args.workers} workers"
+        + (" over TLS" if args.certfile else ""),
         flush=True,
     )
-    serve(args.host, args.port, args.workers)
+    serve(args.host, args.port, args.workers, args.certfile, args.keyfile)
 
 
 # -- users -----------------------------------------------------------------------------------

@@ -44,21 +44,30 @@ def _child_exit(server: Any, worker: Any) -> None:
     worker_exited(worker.pid)
 
 
-def serve(host: str, port: int, workers: int) -> None:
-    """Serve until interrupted; each worker builds its own app and database pool after the fork."""
+def serve(
+    host: str, port: int, workers: int, certfile: str | None = None, keyfile: str | None = None
+) -> None:
+    """Serve until interrupted; each worker builds its own app and database pool after the fork.
+
+    With `certfile` and `keyfile` gunicorn serves HTTPS itself (direct TLS, no client certificate).
+    """
     # The workers' metrics meet in a directory of this run's own (see raas.metrics); it must be
     # named before any process imports prometheus_client, and is removed when the server stops.
     metrics_dir = tempfile.mkdtemp(prefix="raas-metrics-")
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
     try:
-        _run(host, port, workers)
+        _run(host, port, workers, certfile, keyfile)
     finally:
         shutil.rmtree(metrics_dir, ignore_errors=True)
 
 
-def _run(host: str, port: int, workers: int) -> None:
+def _run(
+    host: str, port: int, workers: int, certfile: str | None, keyfile: str | None
+) -> None:
+    tls = {"certfile": certfile, "keyfile": keyfile} if certfile else {}
     _Gunicorn(
         {
+            **tls,
             "bind": f"{host}:{port}",
             "workers": max(1, workers),
             "worker_class": "sync",

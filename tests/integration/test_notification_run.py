@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import random
 import signal
 import subprocess
 import sys
@@ -12,15 +13,16 @@ from pathlib import Path
 
 import pytest
 from lxml import etree
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 from sqlalchemy.engine import URL
 
 from raas.clock import today
 from raas.models.flows import Flow
 from raas.models.users import normalise_cbe_number
 from raas.persistence.events import Event
+from raas.persistence.schema import metadata
 from raas.persistence.uow import UnitOfWork
-from tests.conftest import ROOT
+from tests.conftest import KEPT_TABLES, ROOT
 
 NS = {"n": "urn:raas:notifications:v1", "v": "urn:raas:notifications:voucher:v1"}
 DATA_XSD = etree.XMLSchema(file=str(ROOT / "xsd" / "notifications" / "NotificationFile.xsd"))
@@ -50,7 +52,13 @@ def _command(database_url: URL):  # type: ignore[no-untyped-def]
 @pytest.fixture()
 def populated(engine: Engine) -> dict[tuple[str, str], list[str]]:
     """120 organisations subscribed to two flows, 3 events each: the expected ssins per file."""
-    cbes = [_cbe(n) for n in range(ORGANISATIONS)]
+    return _populate(engine)
+
+
+def _populate(
+    engine: Engine, organisations: int = ORGANISATIONS
+) -> dict[tuple[str, str], list[str]]:
+    cbes = [_cbe(n) for n in range(organisations)]
     expected: dict[tuple[str, str], list[str]] = {}
     events = []
     for n, cbe in enumerate(cbes):
@@ -150,3 +158,59 @@ def test_the_command_refuses_a_day_not_begun(database_url, engine, tmp_path) -> 
     )
     out, err = run.communicate(timeout=60)
     assert run.returncode == 2 and "has not begun" in err
+
+
+def _outbox_files(outbox: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(outbox)): p.read_bytes() for p in sorted(outbox.glob("**/*"))
+            if p.is_file()}
+
+
+def _empty(engine: Engine) -> None:
+    """The database as the `engine` fixture leaves it (identities restarted: same event ids)."""
+    names = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables if t.name not in KEPT_TABLES)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+
+
+@pytest.mark.slow
+def test_runs_killed_at_random_points_give_the_files_of_an_uninterrupted_run(
+    database_url, engine, tmp_path
+) -> None:
+    """Datasets identical to the reference's (2, or RAAS_KILL_TRIALS), each run killed twice at a
+    random point (seeded, between the start of the process and the reference run's duration),
+    then run to the end: the same file names, bytes and vouchers as the uninterrupted run."""
+    raas = _command(database_url)
+    day = ("notifications", "run", "--date", DAY.isoformat(), "--outbox")
+
+    organisations = 60  # half the data of the test above: three runs per dataset
+    expected_ssins = _populate(engine, organisations)
+    started = time.monotonic()
+    reference = raas(*day, str(tmp_path / "reference"))
+    _, err = reference.communicate(timeout=120)
+    duration = time.monotonic() - started
+    assert reference.returncode == 0, err
+    expected = _outbox_files(tmp_path / "reference")
+    assert len(expected) == 4 * organisations
+    assert _delivered(tmp_path / "reference") == expected_ssins
+
+    rng = random.Random(20261123)
+    interrupted = []
+    for trial in range(int(os.environ.get("RAAS_KILL_TRIALS", "2"))):
+        _empty(engine)
+        _populate(engine, organisations)
+        outbox = tmp_path / f"trial-{trial}"
+        for _ in range(2):
+            delay = rng.uniform(0, duration)
+            run = raas(*day, str(outbox))
+            time.sleep(delay)
+            run.send_signal(signal.SIGKILL)
+            run.communicate()
+            made = len(list(outbox.glob("*/*.voucher.xml")))
+            interrupted.append((round(delay, 2), run.returncode == -signal.SIGKILL, made))
+        last = raas(*day, str(outbox))
+        _, err = last.communicate(timeout=120)
+        assert last.returncode == 0, err
+        assert _outbox_files(outbox) == expected, f"trial {trial}: the files differ"
+    print(f"\nreference run {duration:.2f} s; kills (delay s, killed, vouchers by then): "
+          f"{interrupted}")
+    assert any(killed for _, killed, _ in interrupted), "every run ended before its kill"

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 from types import TracebackType
 
 from sqlalchemy import Connection, Engine
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 
 from raas.models.errors import ServiceUnavailable
 from raas.models.users import User
@@ -115,15 +116,17 @@ class UnitOfWork:
     ) -> None:
         assert self._conn is not None
         try:
-            if self._open:
-                self._open = False
+            if self._open and not self._conn.invalidated:
                 self._conn.exec_driver_sql("ROLLBACK")
             self._conn.rollback()  # a no-op after commit()
             self._conn.close()
-        except DBAPIError:
+        except SQLAlchemyError:  # the connection broke: it is not given back to the pool
             self._conn.invalidate()
+            with contextlib.suppress(SQLAlchemyError):
+                self._conn.close()
         finally:
             self._conn = None
+            self._open = False
         if not isinstance(exc, DBAPIError):
             return
         if exc.connection_invalidated:

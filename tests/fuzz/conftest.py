@@ -1,0 +1,115 @@
+"""Fuzz fixtures: a small world of persons, type dossiers and links, and a database fingerprint.
+
+The `engine` fixture keeps users, organisations, key types and formats between tests; fuzzed
+admin calls change the last three, so `world` puts them back as they were when its test ends.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import partial
+
+import pytest
+from sqlalchemy import Engine, delete, insert, select, text
+
+from raas import sourcefeed, usecases
+from raas.models.ssin import make_ssin
+from raas.persistence.schema import metadata
+from raas.persistence.uow import UnitOfWork
+from tests.conftest import KEPT_TABLES
+from tests.contract.conftest import (  # noqa: F401 - the contract fixtures, used here too
+    CLIENT_CBE,
+    OTHER_CBE,
+    Users,
+    session_users,
+    soap,
+    users,
+)
+
+ACTIVE = make_ssin(1985, 3, 14, 123)
+OTHER_PERSON = make_ssin(1962, 11, 2, 56)
+SUCCESSOR = make_ssin(1985, 3, 14, 125)
+REPLACED = make_ssin(1985, 3, 14, 127)
+CANCELED = make_ssin(1990, 7, 0, 12)
+BIS = make_ssin(1971, 5, 9, 31, month_offset=40)
+UNKNOWN = make_ssin(1985, 3, 14, 997)
+MALFORMED = ACTIVE[:-1] + str((int(ACTIVE[-1]) + 1) % 10)
+SSINS = (ACTIVE, OTHER_PERSON, SUCCESSOR, REPLACED, CANCELED, BIS, UNKNOWN, MALFORMED)
+CLIENT_TYPE_DOSSIERS = ("902", "LIVING_WAGE", "0")
+
+# Tables that are not an organisation's or the source's data: every request writes an audit entry.
+NOT_DATA = {"audit_log"}
+DATA_TABLES = [t for t in metadata.sorted_tables if t.name not in NOT_DATA]
+RESTORED = ("organisations", "link_key_types", "link_formats")
+
+
+def fingerprint(engine: Engine) -> dict[str, str]:
+    """One md5 per data table of all its rows (cheap enough to take around every request)."""
+    query = " UNION ALL ".join(
+        f"SELECT '{t.name}', md5(coalesce(string_agg(r::text, '|' ORDER BY r::text), '')) "
+        f'FROM "{t.name}" r'
+        for t in DATA_TABLES
+    )
+    with engine.connect() as conn:
+        return {name: digest for name, digest in conn.execute(text(query))}
+
+
+@dataclass(frozen=True)
+class World:
+    users: Users
+    client_links: tuple[int, ...]  # links the client created (it may update them)
+    other_links: tuple[int, ...]  # links of another organisation
+    reports: tuple[int, ...]
+
+
+@pytest.fixture()
+def world(engine: Engine, users: Users, soap) -> Iterator[World]:  # type: ignore[no-untyped-def]
+    """Persons, type dossiers, links and a report; the kept tables restored afterwards."""
+    kept = {}
+    with engine.connect() as conn:
+        for name in RESTORED:
+            kept[name] = [r._asdict() for r in conn.execute(select(metadata.tables[name]))]
+    uow = partial(UnitOfWork, engine)
+    csv = (
+        "ssin,lastName,firstName,birthDate,gender,status,replacedBy\n"
+        f"{ACTIVE},Van den Broucke,Jan-Pieter,1985-03-14,MALE,ACTIVE,\n"
+        f"{OTHER_PERSON},Lefèvre,Élodie,1962-11-02,FEMALE,ACTIVE,\n"
+        f"{SUCCESSOR},Peeters,Marie,1985-03-14,FEMALE,ACTIVE,\n"
+        f"{REPLACED},Peeters,Marie,1985-03-14,FEMALE,REPLACED,{SUCCESSOR}\n"
+        f"{CANCELED},Dubois,Luc,1990-07-00,MALE,CANCELED,\n"
+        f"{BIS},Kowalski,Piotr,1971-05-09,MALE,ACTIVE,\n"
+    )
+    assert sourcefeed.import_csv(uow, io.StringIO(csv)).errors == ()
+    for code in CLIENT_TYPE_DOSSIERS:
+        usecases.define_type_dossier(uow, CLIENT_CBE, code, code)
+    usecases.define_type_dossier(uow, OTHER_CBE, "902", "other's")
+    usecases.define_type_dossier(uow, OTHER_CBE, "ONLY_OTHER", "other's")
+    client = soap("LinkRegister", users.client)
+    other = soap("LinkRegister", users.other)
+    client_links = tuple(
+        client.CreateLink(ssin=ssin, foreignKey=key, country="LU", keyType="PASSPORT").link.linkId
+        for ssin, key in ((ACTIVE, "LU123456"), (OTHER_PERSON, "LU654321"))
+    )
+    other_links = (
+        other.CreateLink(ssin=ACTIVE, foreignKey="AB12345", country="FR", keyType="PASSPORT")
+        .link.linkId,
+    )
+    report = client.ReportLink(linkId=other_links[0], reason="wrong person").reportId
+    yield World(users, client_links, other_links, (report,))
+    names = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables if t.name not in KEPT_TABLES)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        for name in reversed(RESTORED):
+            if name != "organisations":
+                conn.execute(delete(metadata.tables[name]))
+        organisations = metadata.tables["organisations"]
+        conn.execute(
+            delete(organisations).where(
+                organisations.c.cbe_number.not_in([r["cbe_number"] for r in kept["organisations"]])
+            )
+        )
+        for name in RESTORED:
+            if name != "organisations" and kept[name]:
+                conn.execute(insert(metadata.tables[name]), kept[name])

@@ -15,16 +15,17 @@ import pytest
 from sqlalchemy import Engine, delete, insert, select, text
 
 from raas import sourcefeed, usecases
+from raas.models.users import Role, User
 from raas.models.ssin import make_ssin
 from raas.persistence.schema import metadata
 from raas.persistence.uow import UnitOfWork
+from raas.usecases import links
 from tests.conftest import KEPT_TABLES
 from tests.contract.conftest import (  # noqa: F401 - the contract fixtures, used here too
     CLIENT_CBE,
     OTHER_CBE,
     Users,
     session_users,
-    soap,
     users,
 )
 
@@ -65,7 +66,7 @@ class World:
 
 
 @pytest.fixture()
-def world(engine: Engine, users: Users, soap) -> Iterator[World]:  # type: ignore[no-untyped-def]
+def world(engine: Engine, users: Users) -> Iterator[World]:
     """Persons, type dossiers, links and a report; the kept tables restored afterwards."""
     kept = {}
     with engine.connect() as conn:
@@ -86,17 +87,14 @@ def world(engine: Engine, users: Users, soap) -> Iterator[World]:  # type: ignor
         usecases.define_type_dossier(uow, CLIENT_CBE, code, code)
     usecases.define_type_dossier(uow, OTHER_CBE, "902", "other's")
     usecases.define_type_dossier(uow, OTHER_CBE, "ONLY_OTHER", "other's")
-    client = soap("LinkRegister", users.client)
-    other = soap("LinkRegister", users.other)
+    client = User(users.client, CLIENT_CBE, Role.CLIENT)
+    other = User(users.other, OTHER_CBE, Role.CLIENT)
     client_links = tuple(
-        client.CreateLink(ssin=ssin, foreignKey=key, country="LU", keyType="PASSPORT").link.linkId
+        links.create_link(uow, client, ssin, key, "LU", "PASSPORT", None)[0].link_id
         for ssin, key in ((ACTIVE, "LU123456"), (OTHER_PERSON, "LU654321"))
     )
-    other_links = (
-        other.CreateLink(ssin=ACTIVE, foreignKey="AB12345", country="FR", keyType="PASSPORT")
-        .link.linkId,
-    )
-    report = client.ReportLink(linkId=other_links[0], reason="wrong person").reportId
+    other_links = (links.create_link(uow, other, ACTIVE, "AB12345", "FR", "PASSPORT", None)[0].link_id,)
+    report, _ = links.report_link(uow, client, other_links[0], "wrong person")
     yield World(users, client_links, other_links, (report,))
     names = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables if t.name not in KEPT_TABLES)
     with engine.begin() as conn:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import time
 from dataclasses import dataclass, field
+from functools import cache
 from datetime import date, timedelta
 
 import pytest
@@ -134,7 +135,8 @@ def specs(world: World) -> dict[str, Spec]:
         "Register.Remove": Spec(True, {
             "ssin": RR, "typeDossier": TYPE_DOSSIER, "period": NONE},
             frozenset({"MSG00000", "MSG00012"})),
-        "Register.Consult": Spec(False, {"ssin": RR, "period": NONE | HAPPY_PERIOD}, FOUND),
+        "Register.Consult": Spec(False, {
+            "ssin": RR, "typeDossier": NONE | TYPE_DOSSIER, "period": NONE | HAPPY_PERIOD}, FOUND),
         "Register.ListTypeDossiers": Spec(False),
         "Register.Subscribe": Spec(True, {"flow": FREE_FLOW}),
         "Register.Unsubscribe": Spec(True),
@@ -172,14 +174,15 @@ def specs(world: World) -> dict[str, Spec]:
         "Admin.DefineTypeDossier": Spec(True, {"cbeNumber": ORGANISATION, "description": NAME}),
         "Admin.DefineKeyType": Spec(True, {"description": NAME}),
         "Admin.DefineFormat": Spec(True, {
-            "country": st.sampled_from(["LU", "*"]), "keyType": st.sampled_from(["PASSPORT", "*"]),
+            "country": st.just("LU"), "keyType": st.sampled_from(["PASSPORT", "*"]),
             "pattern": st.just("[A-Z0-9]{5,20}"), "validator": NONE, "description": NAME,
             "removeCharacters": NONE, "caseFolding": NONE}),
         "Admin.GrantFlowAuthorization": Spec(True, {"cbeNumber": ORGANISATION}),
         "Admin.RevokeFlowAuthorization": Spec(True, {"cbeNumber": ORGANISATION}),
         "Admin.ListLinkReports": Spec(False, {}, FOUND),
+        # closing a closed report is MSG00008
         "Admin.CloseLinkReport": Spec(True, {"reportId": st.sampled_from(world.reports).map(str)},
-                                      frozenset({"MSG00000", "RAAS0005"})),
+                                      frozenset({"MSG00000", "MSG00008"})),
         "Admin.ConsultAuditLog": Spec(False, {
             **NO_DATES, "olderThan": NONE, "maximumResultCount": NONE}, FOUND),
     }
@@ -274,8 +277,8 @@ def judge(status_line: str, body: bytes, service_ns: str) -> Outcome:
 # -- the properties ------------------------------------------------------------------------------
 
 MODES = ["happy", "valid", "valid", "tree", "tree", "tree", "bytes", "bytes", "headers", "auth"]
-CALLER_WEIGHTS = ["client"] * 6 + ["admin"] * 3 + ["other"] + [
-    "anonymous", "wrong-password", "digest", "empty-username", "odd-username"]
+# A wrong password costs a full argon2 check (~0.1-0.3 s): those callers come in "auth" mode only.
+CALLER_WEIGHTS = ["client"] * 6 + ["admin"] * 3 + ["other", "anonymous", "digest", "empty-username"]
 
 FUZZ_SETTINGS = settings(
     max_examples=EXAMPLES,
@@ -291,67 +294,86 @@ def test_every_operation_in_the_wsdls_has_a_fuzz_spec():
     assert len(OPERATIONS) >= 29  # the four services' operations were all found
 
 
-@pytest.mark.parametrize("operation", OPERATIONS, ids=str)
-def test_every_request_gets_a_contract_answer_and_refusals_change_nothing(
-    live_app, engine, world, operation: Operation
-) -> None:
+@dataclass(frozen=True)
+class Plan:
+    """What one operation's test draws from (built once per world and operation)."""
+
+    schema: RequestSchema
+    spec: Spec
+    valid: st.SearchStrategy
+    happy: st.SearchStrategy
+    callers: dict[str, Caller]
+    role: str
+    answered_by: dict[str, Spec]  # the specs of the service's operations, by name
+
+
+@cache
+def plan(world: World, operation: Operation) -> Plan:
     schema = SCHEMAS[operation.service]
-    spec = specs(world)[str(operation)]
+    every = specs(world)
+    spec = every[str(operation)]
     generic = hints(world)
-    valid = schema.request(operation.name, generic)
-    happy = schema.request(operation.name, {**generic, **spec.happy})
-    who = callers(world)
-    role = "admin" if operation.service == "Admin" else "client"
+    return Plan(
+        schema=schema,
+        spec=spec,
+        valid=schema.request(operation.name, generic),
+        happy=schema.request(operation.name, {**generic, **spec.happy}),
+        callers=callers(world),
+        role="admin" if operation.service == "Admin" else "client",
+        answered_by={
+            key.partition(".")[2]: value
+            for key, value in every.items()
+            if key.startswith(f"{operation.service}.")
+        },
+    )
 
-    @FUZZ_SETTINGS
-    @given(data=st.data())
-    def check(data: st.DataObject) -> None:
-        mode = data.draw(st.sampled_from(MODES), label="mode")
-        caller = who[role if mode == "happy" else data.draw(st.sampled_from(CALLER_WEIGHTS))]
-        if mode == "auth":
-            caller = who[data.draw(st.sampled_from(sorted(who)), label="caller")]
-        payload = to_element(data.draw(happy if mode == "happy" else valid, label="payload"))
-        environ: dict[str, str] = {"CONTENT_TYPE": "text/xml; charset=utf-8"}
-        if mode == "tree":
-            kind, mutate = data.draw(mutations.tree_mutation(), label="tree mutation")
-            mutate(payload)
-            event(f"tree: {kind}")
-        body = envelope(caller.header, payload, as_text=data.draw(st.booleans()))
-        if mode == "bytes":
-            kind, mutate_bytes = data.draw(mutations.byte_mutation(), label="byte mutation")
-            body = mutate_bytes(body)
-            event(f"bytes: {kind}")
-        if mode == "headers":
-            environ = data.draw(mutations.headers(), label="headers")
-        before = fingerprint(engine)
-        started = time.perf_counter()
-        status_line, answer = call_wsgi(live_app, "POST", f"/{operation.service}", body, **environ)
-        elapsed = time.perf_counter() - started
-        assert elapsed < HANG_SECONDS, f"took {elapsed:.1f} s"
-        outcome = judge(status_line, answer, schema.namespace)
-        event(f"{mode}: {outcome.code}")
-        if not caller.authenticated:
-            assert outcome.fault and outcome.code in {"MSG00014", "MSG00004"}, outcome
-        elif operation.service == "Admin" and not caller.admin:
-            assert outcome.fault and outcome.code in {"MSG00016", "MSG00004"}, outcome
-        if mode == "happy":
-            assert not outcome.fault and outcome.operation == operation.name, outcome
-            assert outcome.code in spec.expect, (outcome, answer[:1500])
-        answered_by = specs_by_name.get(outcome.operation or "", spec)
-        refused = (
-            outcome.fault
-            or outcome.value in REFUSED_VALUES
-            or outcome.all_items_refused
-            or not answered_by.write
-        )
-        if refused:
-            after = fingerprint(engine)
-            changed = sorted(k for k in before if before[k] != after[k])
-            assert not changed, f"{outcome} but the tables {changed} changed"
 
-    specs_by_name = {
-        key.partition(".")[2]: value
-        for key, value in specs(world).items()
-        if key.startswith(f"{operation.service}.")
-    }
-    check()
+@pytest.mark.parametrize("operation", OPERATIONS, ids=str)
+@FUZZ_SETTINGS
+@given(data=st.data())
+def test_every_request_gets_a_contract_answer_and_refusals_change_nothing(
+    live_app, engine, world, operation: Operation, data: st.DataObject
+) -> None:
+    p = plan(world, operation)
+    mode = data.draw(st.sampled_from(MODES), label="mode")
+    caller = p.callers[p.role if mode == "happy" else data.draw(st.sampled_from(CALLER_WEIGHTS))]
+    if mode == "auth":
+        caller = p.callers[data.draw(st.sampled_from(sorted(p.callers)), label="caller")]
+    payload = to_element(data.draw(p.happy if mode == "happy" else p.valid, label="payload"))
+    environ: dict[str, str] = {"CONTENT_TYPE": "text/xml; charset=utf-8"}
+    if mode == "tree":
+        kind, mutate = data.draw(mutations.tree_mutation(), label="tree mutation")
+        mutate(payload)
+        event(f"tree: {kind}")
+    body = envelope(caller.header, payload, as_text=data.draw(st.booleans()))
+    if mode == "bytes":
+        kind, mutate_bytes = data.draw(mutations.byte_mutation(), label="byte mutation")
+        body = mutate_bytes(body)
+        event(f"bytes: {kind}")
+    if mode == "headers":
+        environ = data.draw(mutations.headers(), label="headers")
+    before = fingerprint(engine)
+    started = time.perf_counter()
+    status_line, answer = call_wsgi(live_app, "POST", f"/{operation.service}", body, **environ)
+    elapsed = time.perf_counter() - started
+    assert elapsed < HANG_SECONDS, f"took {elapsed:.1f} s"
+    outcome = judge(status_line, answer, p.schema.namespace)
+    event(f"{mode}: {outcome.code}")
+    if not caller.authenticated:
+        assert outcome.fault and outcome.code in {"MSG00014", "MSG00004"}, outcome
+    elif operation.service == "Admin" and not caller.admin:
+        # (MSG00014 when a mutation broke the credentials)
+        assert outcome.fault and outcome.code in {"MSG00016", "MSG00014", "MSG00004"}, outcome
+    if mode == "happy":
+        assert not outcome.fault and outcome.operation == operation.name, outcome
+        assert outcome.code in p.spec.expect, (outcome, answer[:1500])
+    refused = (
+        outcome.fault
+        or outcome.value in REFUSED_VALUES
+        or outcome.all_items_refused
+        or not p.answered_by.get(outcome.operation or "", p.spec).write
+    )
+    if refused:
+        after = fingerprint(engine)
+        changed = sorted(k for k in before if before[k] != after[k])
+        assert not changed, f"{outcome} but the tables {changed} changed"

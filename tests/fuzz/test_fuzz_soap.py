@@ -184,7 +184,8 @@ def specs(world: World) -> dict[str, Spec]:
         "Admin.CloseLinkReport": Spec(True, {"reportId": st.sampled_from(world.reports).map(str)},
                                       frozenset({"MSG00000", "MSG00008"})),
         "Admin.ConsultAuditLog": Spec(False, {
-            **NO_DATES, "olderThan": NONE, "maximumResultCount": NONE}, FOUND),
+            **NO_DATES, "olderThan": NONE, "maximumResultCount": NONE,
+            "cbeNumber": NONE | ORGANISATION}, FOUND),
     }
 
 

@@ -9,25 +9,25 @@ from __future__ import annotations
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 from functools import partial
 
 import pytest
 from sqlalchemy import Engine, delete, insert, select, text
 
 from raas import sourcefeed, usecases
-from raas.models.users import Role, User
 from raas.models.ssin import make_ssin
+from raas.models.users import Role, User
 from raas.persistence.schema import metadata
 from raas.persistence.uow import UnitOfWork
-from raas.usecases import links
+from raas.usecases import links, register
 from tests.conftest import KEPT_TABLES
-from tests.contract.conftest import (  # noqa: F401 - the contract fixtures, used here too
-    CLIENT_CBE,
-    OTHER_CBE,
-    Users,
-    session_users,
-    users,
-)
+from tests.contract import conftest as contract
+from tests.contract.conftest import CLIENT_CBE, OTHER_CBE, Users
+
+# The contract fixtures (users of both roles), used here too.
+session_users = contract.session_users
+users = contract.users
 
 ACTIVE = make_ssin(1985, 3, 14, 123)
 OTHER_PERSON = make_ssin(1962, 11, 2, 56)
@@ -93,8 +93,18 @@ def world(engine: Engine, users: Users) -> Iterator[World]:
         links.create_link(uow, client, ssin, key, "LU", "PASSPORT", None)[0].link_id
         for ssin, key in ((ACTIVE, "LU123456"), (OTHER_PERSON, "LU654321"))
     )
-    other_links = (links.create_link(uow, other, ACTIVE, "AB12345", "FR", "PASSPORT", None)[0].link_id,)
+    other_link, _ = links.create_link(uow, other, ACTIVE, "AB12345", "FR", "PASSPORT", None)
+    other_links = (other_link.link_id,)
     report, _ = links.report_link(uow, client, other_links[0], "wrong person")
+    # Lines to remove, cut and consult, some at the ends of the calendar.
+    for ssin, code, begin, end in (
+        (ACTIVE, "902", date(2024, 1, 1), date(2024, 12, 31)),
+        (ACTIVE, "902", date(2026, 1, 1), None),
+        (OTHER_PERSON, "LIVING_WAGE", date.min, date(2000, 1, 1)),
+        (OTHER_PERSON, "0", date(2020, 1, 1), date(9999, 12, 30)),
+        (ACTIVE, "0", date.min, None),
+    ):
+        register.inscribe(uow, client, register.InscribeItem(ssin, code, begin, end))
     yield World(users, client_links, other_links, (report,))
     names = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables if t.name not in KEPT_TABLES)
     with engine.begin() as conn:

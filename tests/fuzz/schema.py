@@ -10,6 +10,7 @@ that is defined) so that many requests reach the business logic, not only the sc
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -154,6 +155,14 @@ def _xs_date(day: date) -> str:
     return day.isoformat()
 
 
+# Lexical forms the XSD accepts that lie outside what Python's date and datetime can hold.
+FAR_YEARS = st.integers(10_000, 10**12) | st.integers(-(10**12), -1)
+FAR_DATES = FAR_YEARS.map(lambda y: f"{'-' if y < 0 else ''}{abs(y):04d}-01-01")
+ODD_DATETIMES = st.sampled_from([
+    "2000-01-01T24:00:00", "1999-12-31T23:59:60Z", "0001-01-01T00:00:00+14:00",
+    "9999-12-31T23:59:59-14:00", "2000-01-01T00:00:00.123456789012", "2000-01-01T00:00:00-00:00",
+]) | FAR_DATES.map(lambda d: f"{d}T00:00:00")
+
 BUILTIN: dict[str, st.SearchStrategy[str]] = {
     "string": st.text(XML_TEXT, max_size=50),
     "date": st.one_of(
@@ -163,13 +172,14 @@ BUILTIN: dict[str, st.SearchStrategy[str]] = {
         st.tuples(st.dates(), st.sampled_from(["Z", "+14:00", "-12:00"])).map(
             lambda d: _xs_date(d[0]) + d[1]
         ),
+        FAR_DATES,
     ),
-    "dateTime": st.datetimes(timezones=st.just(UTC)).map(datetime.isoformat),
+    "dateTime": st.datetimes(timezones=st.just(UTC)).map(datetime.isoformat) | ODD_DATETIMES,
     "boolean": st.sampled_from(["true", "false", "1", "0"]),
-    "integer": st.integers().map(str),
+    "integer": st.integers().map(str) | st.integers(10**18, 10**40).map(str),
     "long": st.integers(-(2**63), 2**63 - 1).map(str),
     "double": st.floats(allow_nan=False).map(repr),
-    "base64Binary": st.binary(max_size=30).map(lambda b: __import__("base64").b64encode(b).decode()),
+    "base64Binary": st.binary(max_size=30).map(lambda b: base64.b64encode(b).decode()),
 }
 
 

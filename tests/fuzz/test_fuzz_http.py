@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from tests.fuzz import mutations
 from tests.fuzz.conftest import fingerprint
+from tests.fuzz.schema import to_element
 from tests.fuzz.test_fuzz_soap import (
     EXAMPLES,
     FUZZ_SETTINGS,
@@ -26,7 +27,6 @@ from tests.fuzz.test_fuzz_soap import (
     judge,
     plan,
 )
-from tests.fuzz.schema import to_element
 
 LENGTHS = ["honest", "honest", "honest", "missing", "shorter", "zero", "negative", "garbage",
            "chunked"]

@@ -16,8 +16,8 @@ from __future__ import annotations
 import os
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
 from functools import cache
-from datetime import date, timedelta
 
 import pytest
 from hypothesis import HealthCheck, event, given, settings
@@ -121,6 +121,8 @@ TYPE_DOSSIER = st.sampled_from(CLIENT_TYPE_DOSSIERS)
 ORGANISATION = st.sampled_from([CLIENT_CBE, OTHER_CBE])
 FREE_FLOW = st.sampled_from(["SSIN_REPLACEMENT", "IDENTIFICATION_DATA"])
 NO_DATES = {"fromDate": NONE, "toDate": NONE}
+# Every request that must succeed: a timestamp Python can hold.
+SANE = {"timestampSent": NONE | st.datetimes(timezones=st.just(UTC)).map(datetime.isoformat)}
 
 
 def specs(world: World) -> dict[str, Spec]:
@@ -318,7 +320,7 @@ def plan(world: World, operation: Operation) -> Plan:
         schema=schema,
         spec=spec,
         valid=schema.request(operation.name, generic),
-        happy=schema.request(operation.name, {**generic, **spec.happy}),
+        happy=schema.request(operation.name, {**generic, **SANE, **spec.happy}),
         callers=callers(world),
         role="admin" if operation.service == "Admin" else "client",
         answered_by={

@@ -13,14 +13,18 @@ from datetime import date
 from functools import partial
 
 import pytest
-from sqlalchemy import Engine, delete, insert, select, text
+from sqlalchemy import URL, Engine, delete, insert, select, text
 
 from raas import sourcefeed, usecases
+from raas.config import Settings
 from raas.models.ssin import make_ssin
 from raas.models.users import Role, User
+from raas.persistence.database import make_engine
 from raas.persistence.schema import metadata
 from raas.persistence.uow import UnitOfWork
+from raas.services.gateway import Gateway
 from raas.usecases import links, register
+from raas.wsgi import create_app
 from tests.conftest import KEPT_TABLES
 from tests.contract import conftest as contract
 from tests.contract.conftest import CLIENT_CBE, OTHER_CBE, Users
@@ -55,6 +59,18 @@ def fingerprint(engine: Engine) -> dict[str, str]:
     )
     with engine.connect() as conn:
         return {name: digest for name, digest in conn.execute(text(query))}
+
+
+@pytest.fixture(scope="session")
+def fuzz_app(database_url: URL) -> Iterator[Gateway]:
+    """The app as `raas serve` builds it, on an engine whose commits do not wait for the disk.
+
+    Every fuzzed request commits an audit entry; on a shared CI disk waiting for each flush
+    doubled the suite's time, and durability is not what this suite tests.
+    """
+    engine = make_engine(database_url.update_query_dict({"options": "-c synchronous_commit=off"}))
+    yield create_app(Settings(), engine=engine)
+    engine.dispose()
 
 
 @dataclass(frozen=True)

@@ -335,7 +335,7 @@ def plan(world: World, operation: Operation) -> Plan:
 @FUZZ_SETTINGS
 @given(data=st.data())
 def test_every_request_gets_a_contract_answer_and_refusals_change_nothing(
-    live_app, engine, world, operation: Operation, data: st.DataObject
+    fuzz_app, engine, world, operation: Operation, data: st.DataObject
 ) -> None:
     p = plan(world, operation)
     mode = data.draw(st.sampled_from(MODES), label="mode")
@@ -357,7 +357,7 @@ def test_every_request_gets_a_contract_answer_and_refusals_change_nothing(
         environ = data.draw(mutations.headers(), label="headers")
     before = fingerprint(engine)
     started = time.perf_counter()
-    status_line, answer = call_wsgi(live_app, "POST", f"/{operation.service}", body, **environ)
+    status_line, answer = call_wsgi(fuzz_app, "POST", f"/{operation.service}", body, **environ)
     elapsed = time.perf_counter() - started
     assert elapsed < HANG_SECONDS, f"took {elapsed:.1f} s"
     outcome = judge(status_line, answer, p.schema.namespace)

@@ -7,13 +7,13 @@ admin calls change the last three, so `world` puts them back as they were when i
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from functools import partial
 
 import pytest
-from sqlalchemy import URL, Engine, delete, insert, select, text
+from sqlalchemy import URL, Connection, Engine, delete, insert, select, text
 
 from raas import sourcefeed, usecases
 from raas.config import Settings
@@ -50,15 +50,24 @@ DATA_TABLES = [t for t in metadata.sorted_tables if t.name not in NOT_DATA]
 RESTORED = ("organisations", "link_key_types", "link_formats")
 
 
-def fingerprint(engine: Engine) -> dict[str, str]:
+def fingerprint(db: Engine | Connection) -> dict[str, str]:
     """One md5 per data table of all its rows (cheap enough to take around every request)."""
+    if isinstance(db, Engine):
+        with db.connect() as conn:
+            return fingerprint(conn)
     query = " UNION ALL ".join(
         f"SELECT '{t.name}', md5(coalesce(string_agg(r::text, '|' ORDER BY r::text), '')) "
         f'FROM "{t.name}" r'
         for t in DATA_TABLES
     )
-    with engine.connect() as conn:
-        return {name: digest for name, digest in conn.execute(text(query))}
+    return {name: digest for name, digest in db.execute(text(query))}
+
+
+@pytest.fixture()
+def snapshot(engine: Engine) -> Iterator[Callable[[], dict[str, str]]]:
+    """`snapshot()`: the fingerprint, through one connection kept open for the test."""
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        yield partial(fingerprint, conn)
 
 
 @pytest.fixture(scope="session")

@@ -136,8 +136,8 @@ def byte_mutation(draw) -> tuple[str, Callable[[bytes], bytes]]:  # type: ignore
     """A named change to the serialised envelope."""
     kind = draw(st.sampled_from([
         "truncate", "truncate", "doctype", "entity-in-text", "bad-bytes", "bad-bytes",
-        "encoding", "utf-16", "bom", "flip", "oversized", "prefix-garbage", "suffix-garbage",
-        "empty",
+        "encoding", "utf-16", "utf-16-lone-surrogate", "bom", "flip", "oversized",
+        "prefix-garbage", "suffix-garbage", "empty",
     ]))
     position = draw(st.floats(0, 1))
     doctype = draw(st.sampled_from(DOCTYPES))
@@ -165,6 +165,11 @@ def byte_mutation(draw) -> tuple[str, Callable[[bytes], bytes]]:  # type: ignore
             return body.replace(b'encoding="UTF-8"', f'encoding="{encoding}"'.encode(), 1)
         if kind == "utf-16":
             return body.decode().replace('encoding="UTF-8"', 'encoding="UTF-16"').encode("utf-16")
+        if kind == "utf-16-lone-surrogate":
+            text = body.decode(errors="replace").replace('encoding="UTF-8"', 'encoding="UTF-16"')
+            close = text.find("</", max(int(len(text) * position), 0))
+            close = close if close >= 0 else len(text)
+            return (text[:close] + "\ud800" + text[close:]).encode("utf-16", "surrogatepass")
         if kind == "bom":
             return b"\xef\xbb\xbf" + body
         if kind == "flip":

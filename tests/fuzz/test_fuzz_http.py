@@ -68,7 +68,11 @@ def test_over_http_every_answer_is_a_soap_envelope(live_url, engine, world, data
     payload = to_element(data.draw(st.one_of(p.happy, p.valid), label="payload"))
     body = envelope(p.callers[p.role].header, payload, as_text=True)
     if data.draw(st.booleans(), label="mutate bytes"):
-        kind, mutate = data.draw(mutations.byte_mutation(), label="byte mutation")
+        # Not an oversized body here: the server refuses it unread and closes, and a client that
+        # is still writing gets a broken pipe instead of the answer (test_fuzz_soap covers it).
+        kind, mutate = data.draw(
+            mutations.byte_mutation().filter(lambda m: m[0] != "oversized"), label="byte mutation"
+        )
         body = mutate(body)
         event(f"bytes: {kind}")
     environ = data.draw(mutations.headers(), label="headers")

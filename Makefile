@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install run serve test test-fast lint audit soak wsdl db-check lock clean bench
+.PHONY: install run serve test test-fast fuzz lint audit soak wsdl db-check lock clean bench
 
 $(STAMP): pyproject.toml requirements.lock
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed (spyne 2.14 does not import on 3.12+): set PYTHON=/path/to/python3.11"; exit 1; }
@@ -32,6 +32,11 @@ test: install audit
 
 test-fast: install
 	$(BIN)/python -m pytest -m "not slow" -q
+
+## fuzz: the fuzz suite's long mode (FUZZ_EXAMPLES per operation; CI runs 75)
+FUZZ_EXAMPLES ?= 1000
+fuzz: install
+	RAAS_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest tests/fuzz -q --hypothesis-show-statistics
 
 lint: install
 	$(BIN)/ruff check src tests migrations bench tools

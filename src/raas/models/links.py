@@ -107,7 +107,8 @@ def new_format(
         raise InvalidData("the default format is part of the contract", country=ANY, keyType=ANY)
     try:
         re.compile(pattern)
-    except re.error as error:
+    except (re.error, OverflowError, RecursionError) as error:
+        # a repeat count above re's maximum (`a{99999999999}`) is an OverflowError, not re.error
         raise InvalidData(f"the pattern is not a regular expression: {error}") from None
     if validator_name and not is_known_validator(validator_name):
         raise InvalidData("unknown validator", validator=validator_name)

@@ -16,6 +16,7 @@ from typing import Any
 from uuid import UUID
 
 from spyne import Application, ServiceBase, rpc
+from spyne.error import ValidationError
 from spyne.model.fault import Fault
 from spyne.protocol.soap import Soap11
 
@@ -125,6 +126,17 @@ class VettedSoap11(Soap11):  # type: ignore[misc]
 
     def create_in_document(self, ctx, charset=None):  # type: ignore[no-untyped-def]
         ctx.in_document = (ctx.transport.req_env["raas.envelope"], {})  # (root, xml ids)
+
+    def deserialize(self, ctx, message):  # type: ignore[no-untyped-def]
+        # The XSD accepts values spyne cannot represent (years 10000 and -1, 24:00:00, leap
+        # seconds): a request whose values cannot be read is refused like a schema error
+        # (MSG00004), not answered MSG00003 as if the service had failed.
+        try:
+            return super().deserialize(ctx, message)
+        except (ValidationError, ValueError, OverflowError) as error:
+            call: Call = ctx.transport.req_env["raas.call"]
+            diagnostic = getattr(error, "faultstring", None) or f"a value cannot be read: {error}"
+            raise _fault(call, ContractFault("MSG00004", diagnostic)) from None
 
 
 def soap_application(service: type[ServiceBase], namespace: str, name: str) -> Application:

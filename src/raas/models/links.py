@@ -105,6 +105,10 @@ def new_format(
     """A format an admin defines; InvalidData when its pattern or validator cannot be used."""
     if (country, key_type) == (ANY, ANY):
         raise InvalidData("the default format is part of the contract", country=ANY, keyType=ANY)
+    if _group_depth(pattern) > MAX_GROUP_DEPTH:
+        # re parses groups recursively: deep enough, it fails with RecursionError or not,
+        # depending on the stack the caller already uses; refused the same way everywhere.
+        raise InvalidData(f"the pattern nests groups more than {MAX_GROUP_DEPTH} deep")
     try:
         re.compile(pattern)
     except (re.error, OverflowError, RecursionError) as error:
@@ -158,3 +162,27 @@ class LinkReport:
     @property
     def closed(self) -> bool:
         return self.closed_at is not None
+
+
+MAX_GROUP_DEPTH = 32
+
+
+def _group_depth(pattern: str) -> int:
+    """How deep the pattern's parentheses nest (escaped ones and those in [...] not counted)."""
+    depth = deepest = 0
+    escaped = in_class = False
+    for char in pattern:
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+        elif char == "(":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char == ")":
+            depth = max(0, depth - 1)
+    return deepest

@@ -68,6 +68,7 @@ LINE_SETS = {"10k": 10_000, "1m": 1_000_000, "10m": 10_000_000}
 TYPE_DOSSIERS = ("0", "902")
 OTHER_ORGANISATIONS = ("0404616494", "0414369548", "0424122602", "0433875753", "0443628807")
 BASE = "raas_bench_base"
+WARM_UP = 3  # seconds of the same load before each measurement (caches, prepared statements)
 SERVICE_ROLE = "raas_service"  # the role `raas serve` acts as (row-level security applies)
 
 
@@ -417,6 +418,7 @@ def measure(url: URL, ops: list[Operation], args, captures) -> list[Row]:  # typ
                                         args.clients, args.seconds, f"Noop {bucket} B",
                                         check=lambda a: b">OK<" in a)
             log(f"operation: {op.name}")
+            load(port, "POST", op.path, op.bodies, args.clients, WARM_UP, "warm-up")
             result = load(port, "POST", op.path, op.bodies, args.clients, args.seconds, op.name,
                           check=op.ok)
             requests = captures[op.name]
@@ -433,7 +435,7 @@ def consult_p95(url: URL, args, label: str) -> Result:  # type: ignore[no-untype
     bodies = consult_bodies(client_ssins(url), random.Random(3))
     server, port = serve(url, args.workers)
     try:
-        load(port, "POST", "/Register", bodies, args.clients, 2, "warm-up")
+        load(port, "POST", "/Register", bodies, args.clients, WARM_UP, "warm-up")
         return load(port, "POST", "/Register", bodies, args.clients, args.seconds, label,
                     check=lambda a: b">DATA_FOUND<" in a)
     finally:

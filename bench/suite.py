@@ -431,6 +431,16 @@ def measure(url: URL, ops: list[Operation], args, captures) -> list[Row]:  # typ
     return rows
 
 
+def settle(url: URL) -> None:
+    """Vacuum what earlier runs wrote, and checkpoint, so that no run measures that work."""
+    log("vacuuming and checkpointing what earlier runs wrote")
+    engine = make_engine(url)
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("VACUUM ANALYZE register_lines, events, audit_log, links"))
+        conn.execute(text("CHECKPOINT"))
+    engine.dispose()
+
+
 def consult_p95(url: URL, args, label: str) -> Result:  # type: ignore[no-untyped-def]
     bodies = consult_bodies(client_ssins(url), random.Random(3))
     server, port = serve(url, args.workers)
@@ -492,6 +502,7 @@ def main() -> None:
             for label, lines in LINE_SETS.items()}
 
     url = sets["1m"]
+    settle(url)
     ops = operations(url, client_ssins(url), random.Random(42))
     if args.only:
         ops = [op for op in ops if any(name in op.name for name in args.only.split(","))]

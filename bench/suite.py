@@ -26,6 +26,7 @@ Consult's p95 at 10,000 / 1,000,000 / 10,000,000 lines, and the seed time.
 
 from __future__ import annotations
 
+import os
 import random
 import subprocess
 import sys
@@ -132,7 +133,7 @@ def build_base(server: URL, rebuild: bool) -> URL:
         started = time.perf_counter()
         subprocess.run(
             [sys.executable, "-m", "raas.cli", "source", "seed", "--persons", str(PERSONS)],
-            env={**_environ(), "RAAS_DATABASE_URL": url.render_as_string(hide_password=False)},
+            env={**os.environ, "RAAS_DATABASE_URL": url.render_as_string(hide_password=False)},
             check=True,
         )
         seconds = time.perf_counter() - started
@@ -147,12 +148,6 @@ def build_base(server: URL, rebuild: bool) -> URL:
     links.build(engine, LINKS, rebuild=False)
     engine.dispose()
     return url
-
-
-def _environ() -> dict[str, str]:
-    import os
-
-    return dict(os.environ)
 
 
 _LINES = """
@@ -453,8 +448,6 @@ def consult_p95(url: URL, args, label: str) -> Result:  # type: ignore[no-untype
 
 
 def print_tables(rows: list[Row], scale: dict[str, Result], seed: str | None, args) -> None:  # type: ignore[no-untyped-def]
-    import os
-
     print(f"\n{os.cpu_count()} cores; `raas serve` with {args.workers} gunicorn sync workers; "
           f"load generator: a separate process (bench/suite.py) on the same machine, "
           f"{args.clients} concurrent clients, loopback, a new connection per request, "

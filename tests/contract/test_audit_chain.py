@@ -17,7 +17,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.engine import URL
 
 from raas import cli, usecases
-from raas.persistence.repositories import AuditEntry
+from raas.models.audit_chain import AuditEntry
 from raas.persistence.uow import UnitOfWork
 from tests.contract.conftest import SoapFactory, Users
 

@@ -19,11 +19,9 @@ GENESIS = bytes(32)
 
 
 @dataclass(frozen=True)
-class ChainedEntry:
-    """An audit entry as stored, with its place in the chain."""
+class AuditEntry:
+    """One call, accepted or refused."""
 
-    seq: int
-    id: int
     at: datetime
     ticket_cbss: UUID
     cbe_number: str | None
@@ -33,12 +31,23 @@ class ChainedEntry:
     ssins: Sequence[str]
     status_code: str
     duration_ms: int
-    note: str | None
+    note: str | None = None  # e.g. a failed login: for which username, from where
+
+
+@dataclass(frozen=True)
+class ChainedEntry:
+    """An audit entry as stored, with its place in the chain."""
+
+    seq: int
+    id: int
+    entry: AuditEntry
     prev_hash: bytes
     hash: bytes
 
     def describe(self) -> str:
-        return f"entry id={self.id} (ticketCBSS {self.ticket_cbss}, chain position {self.seq})"
+        return (
+            f"entry id={self.id} (ticketCBSS {self.entry.ticket_cbss}, chain position {self.seq})"
+        )
 
 
 @dataclass(frozen=True)
@@ -55,11 +64,12 @@ class Verdict:
         return self.problem is None
 
 
-def canonical_text(entry: ChainedEntry) -> str:
+def canonical_text(chained: ChainedEntry) -> str:
     """The text hashed for an entry: PostgreSQL's jsonb_build_array(…)::text of its fields."""
+    entry = chained.entry
     fields = [
-        entry.seq,
-        entry.id,
+        chained.seq,
+        chained.id,
         entry.at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f"),
         str(entry.ticket_cbss),
         entry.cbe_number,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Literal
@@ -23,7 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import insert
 
-from raas.models.audit_chain import ChainedEntry
+from raas.models.audit_chain import AuditEntry, ChainedEntry
 from raas.models.persons import Gender, IncompleteDate, Person, PersonStatus
 from raas.models.ssin import Register
 from raas.models.type_dossiers import TypeDossier
@@ -347,22 +347,6 @@ def person_from_row(row: Row[Any]) -> Person:
     )
 
 
-@dataclass(frozen=True)
-class AuditEntry:
-    """One call, accepted or refused."""
-
-    at: datetime
-    ticket_cbss: UUID
-    cbe_number: str | None
-    username: str | None
-    service: str
-    operation: str
-    ssins: Sequence[str]
-    status_code: str
-    duration_ms: int
-    note: str | None = None  # e.g. a failed login: for which username, from where
-
-
 # The advisory lock writers of the audit chain take (migration 0007's AUDIT_LOCK).
 AUDIT_CHAIN_LOCK = (7284, 1)
 
@@ -452,22 +436,7 @@ class AuditRepository:
 
 
 def _chained_entry(row: Row[Any]) -> ChainedEntry:
-    return ChainedEntry(
-        row.chain_seq,
-        row.id,
-        row.at,
-        row.ticket_cbss,
-        row.cbe_number,
-        row.username,
-        row.service,
-        row.operation,
-        tuple(row.ssins),
-        row.status_code,
-        row.duration_ms,
-        row.note,
-        row.prev_hash,
-        row.hash,
-    )
+    return ChainedEntry(row.chain_seq, row.id, _audit_entry(row), row.prev_hash, row.hash)
 
 
 def _audit_entry(row: Row[Any]) -> AuditEntry:

@@ -24,9 +24,9 @@ from lxml import etree
 
 from raas.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from raas.metrics import Metrics
+from raas.models.audit_chain import AuditEntry
 from raas.models.errors import AuthenticationFailed, ServiceUnavailable
 from raas.models.users import User
-from raas.persistence.repositories import AuditEntry
 from raas.services.documents import ServiceDocuments
 from raas.services.faults import FAULT_CODES, SOAP_ENV, ContractFault, fault_envelope
 from raas.services.operation import Call

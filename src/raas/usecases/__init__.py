@@ -15,13 +15,12 @@ from uuid import UUID
 from raas.authentic_source import StubAuthenticSource
 from raas.clock import BRUSSELS
 from raas.models import audit_chain
-from raas.models.audit_chain import Verdict
+from raas.models.audit_chain import AuditEntry, Verdict
 from raas.models.errors import AuthenticationFailed, InvalidData, UnknownSsin
 from raas.models.persons import Person
 from raas.models.type_dossiers import TypeDossier, is_valid_code
 from raas.models.users import LoginPolicy, Role, User, check_username, normalise_cbe_number
 from raas.passwords import VerificationCache, hash_password, verify_password
-from raas.persistence.repositories import AuditEntry
 from raas.persistence.uow import TransientConflict, UnitOfWork
 from raas.usecases.ssins import check_structure
 

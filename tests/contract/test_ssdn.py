@@ -566,3 +566,60 @@ def test_reply_prefixes_are_those_of_the_real_service(live_url, client):
     assert '<ns1:ResultSummary xmlns:ns1="' in error and 'ok="NO"' in error
     assert "<ns1:ReasonCode>30000001</ns1:ReasonCode>" in error
     assert "<ns2:ReasonCode>39000005</ns2:ReasonCode>" in error
+
+
+# -- metrics and logs --------------------------------------------------------------------
+
+
+def test_metrics_and_the_log_line_cover_ssdn_requests_without_national_numbers(
+    live_url, client, caplog
+):
+    import logging
+
+    from tests.contract.test_metrics import delta, scrape
+
+    caplog.set_level(logging.DEBUG)
+    before = scrape(live_url)
+    register(live_url)
+    send(live_url, doc.wrap(doc.manage_access(DUPONT, "LIST", "2026-01-01", proof=False)))
+    identify(live_url, ssin=UNKNOWN, verify=False)
+    doc.post(
+        live_url,
+        doc.envelope(
+            doc.wrap(doc.manage_access(DUPONT, "LIST", "2026-01-01", proof=False), org_unit="666")
+        ),
+    )
+    after = scrape(live_url)
+    counted = "raas_requests_total"
+    assert (
+        delta(
+            before,
+            after,
+            counted,
+            service="SSDN",
+            operation="ManageAccess.REGISTER",
+            code="00000000",
+        )
+        == 1
+    )
+    assert (
+        delta(
+            before, after, counted, service="SSDN", operation="ManageAccess.LIST", code="00000000"
+        )
+        == 1
+    )
+    assert (
+        delta(before, after, counted, service="SSDN", operation="IdentifyPerson", code="39000005")
+        == 1
+    )
+    assert delta(before, after, counted, service="SSDN", operation="sendXML", code="MSG00014") == 1
+    request_lines = [r.getMessage() for r in caplog.records if r.name == "raas.request"]
+    assert any(
+        "service=SSDN operation=ManageAccess.REGISTER status=00000000" in line
+        and f"user=ssdn:{doc.ORG_UNIT}" in line
+        for line in request_lines
+    )
+    for record in caplog.records:
+        if not record.name.startswith(("zeep", "urllib3")):
+            text_ = record.getMessage() + (record.exc_text or "")
+            assert DUPONT not in text_ and UNKNOWN not in text_ and "00901234567" not in text_

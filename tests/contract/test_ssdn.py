@@ -255,6 +255,7 @@ def test_card_numbers_the_source_knows_prove_and_others_are_refused(live_url, cl
         (DUPONT, {"last_name": "Dupont"}, "77", "2026-01-01", None, "39000101"),
         (DUPONT, {"last_name": "Dupont"}, "902", "2026-02-01", "2026-01-01", "39000008"),
         (DUPONT, {"last_name": "Dupont"}, None, "2026-01-01", None, "31000007"),
+        (DUPONT, {"last_name": "Dupont"}, "902", "2026-02-30", None, "39000008"),
     ],
     ids=[
         "name",
@@ -265,6 +266,7 @@ def test_card_numbers_the_source_knows_prove_and_others_are_refused(live_url, cl
         "purpose",
         "period",
         "no-purpose",
+        "no-such-day",
     ],
 )
 def test_register_refusals(live_url, client, soap, users, ssin, proof, purpose, start, end, reason):

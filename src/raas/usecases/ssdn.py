@@ -14,12 +14,8 @@ from datetime import date
 from raas.authentic_source import StubAuthenticSource
 from raas.models import ssdn
 from raas.models.errors import (
-    CanceledSsin,
     DomainError,
     InvalidData,
-    InvalidSsin,
-    ServiceUnavailable,
-    UnknownSsin,
 )
 from raas.models.inscriptions import Inscription, PersonData, mismatches
 from raas.models.periods import Period
@@ -162,7 +158,7 @@ def manage_access(uow: UowFactory, caller: User, request: ManageAccessRequest) -
         else:
             outcome = register.consult(uow, caller, request.ssin, type_dossier, window)
     except DomainError as error:
-        answer.details.append(_refusal(error))
+        answer.details.append(refusal(error))
         return answer
     answer.lines = [line for line in outcome.lines if line.period.overlaps(period)]
     if outcome.resolved is not None and outcome.resolved.replaced:
@@ -181,7 +177,8 @@ def _missing(answer: ServiceAnswer, name: str) -> ServiceAnswer:
     return answer
 
 
-def _refusal(error: DomainError) -> Detail:
+def refusal(error: DomainError) -> Detail:
+    """The SSDN detail of a refusal of the shared use cases."""
     information = tuple((k, str(v)) for k, v in error.information.items())[:5]
     return Detail(ssdn.reason_code(error), str(error), information)
 
@@ -233,7 +230,7 @@ def identify_person(uow: UowFactory, request: IdentifyPersonRequest) -> ServiceA
         else:
             _missing(answer, "SearchCriteria")
     except DomainError as error:
-        answer.details.append(_refusal(error))
+        answer.details.append(refusal(error))
     return answer
 
 
@@ -286,7 +283,7 @@ def _phonetically(uow: UowFactory, criteria: PhoneticCriteria, answer: ServiceAn
         _missing(answer, "BirthDate")
         return
     born = criteria.birth_date.strip()
-    if criteria.tolerance is None and not born.endswith(tuple("123456789")) and born[-2:] == "00":
+    if criteria.tolerance is None and born.endswith("-00"):  # an incomplete date
         answer.details.append(
             Detail(
                 ssdn.INCOMPLETE_DATE_WITHOUT_TOLERANCE,
@@ -311,10 +308,3 @@ def _phonetically(uow: UowFactory, criteria: PhoneticCriteria, answer: ServiceAn
     with uow(autocommit=True) as tx:
         answer.persons = [(m.person, tx.person_details.get(m.person.ssin)) for m in matches]
 
-
-__all__ = [
-    "CanceledSsin",
-    "InvalidSsin",
-    "ServiceUnavailable",
-    "UnknownSsin",
-]

@@ -79,3 +79,17 @@ def test_a_card_is_known_whatever_its_separators_and_case() -> None:
     assert not details.knows_card("591123456780")
     assert not details.knows_card("--")
     assert not PersonDetails("68060105329").knows_card("591123456789")
+
+
+def test_admission_picks_the_one_organisation_or_refuses() -> None:
+    from raas.usecases import ssdn as usecases
+
+    user = AuthorizedUser("", "", "0123456789", "17", "1")
+    other = SsdnClient("0404616494", "0123456789", 17, None, ("10.0.0.0/8",))
+    elsewhere = SsdnClient("0404616494", "OTHER", 17, None, ("10.0.0.0/8",))
+    admitted = usecases.admit([elsewhere, CLIENT], user, "10.1.1.1")
+    assert (admitted.cbe_number, admitted.username) == ("0203201340", "ssdn:0123456789")
+    with pytest.raises(usecases.Refused, match="several organisations"):
+        usecases.admit([CLIENT, other], user, "10.1.1.1")
+    with pytest.raises(usecases.Refused, match="matches no SSDN client"):
+        usecases.admit([elsewhere], user, "10.1.1.1")

@@ -99,14 +99,26 @@ def registrations_for(uow: UowFactory, address: str) -> list[SsdnClient]:
 
 
 def admit(found: list[SsdnClient], user: AuthorizedUser, address: str) -> User:
-    """The organisation the request acts for: the registration its AuthorizedUser names."""
-    for client in found:
-        if user.matches(client):
-            return User(f"ssdn:{client.org_unit}", client.cbe_number, Role.CLIENT)
-    raise Refused(
+    """The organisation the request acts for: the registration its AuthorizedUser names.
+
+    Two organisations registered for the same network with the same AuthorizedUser cannot be
+    told apart: such a request is refused rather than given to either.
+    """
+    matching = [client for client in found if user.matches(client)]
+    organisations = {client.cbe_number for client in matching}
+    if len(organisations) == 1:
+        client = matching[0]
+        return User(f"ssdn:{client.org_unit}", client.cbe_number, Role.CLIENT)
+    described = (
         f"AuthorizedUser (OrgUnit {user.org_unit[:64]!r}, MatrixID {user.matrix_id[:16]!r}, "
-        f"MatrixSubID {user.matrix_sub_id[:16]!r}) matches no SSDN client of {address}"
+        f"MatrixSubID {user.matrix_sub_id[:16]!r})"
     )
+    if organisations:
+        raise Refused(
+            f"{described} from {address} matches SSDN clients of several organisations: "
+            f"{', '.join(sorted(organisations))}"
+        )
+    raise Refused(f"{described} matches no SSDN client of {address}")
 
 
 # -- ManageAccess ---------------------------------------------------------------------------------
@@ -307,4 +319,3 @@ def _phonetically(uow: UowFactory, criteria: PhoneticCriteria, answer: ServiceAn
         return
     with uow(autocommit=True) as tx:
         answer.persons = [(m.person, tx.person_details.get(m.person.ssin)) for m in matches]
-

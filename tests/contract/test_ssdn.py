@@ -631,3 +631,19 @@ def test_metrics_and_the_log_line_cover_ssdn_requests_without_national_numbers(
         if not record.name.startswith(("zeep", "urllib3")):
             text_ = record.getMessage() + (record.exc_text or "")
             assert DUPONT not in text_ and UNKNOWN not in text_ and "00901234567" not in text_
+
+
+def test_two_service_requests_in_one_document_each_get_a_reply(live_url, client):
+    register(live_url)
+    document = doc.wrap(doc.manage_access(DUPONT, "LIST", "2026-01-01", proof=False))
+    second = (
+        "<ssdn:ServiceRequest><ssdn:ServiceId>OCMWCPASIdentifyPerson</ssdn:ServiceId>"
+        f"<ssdn:Version>20050930</ssdn:Version>{doc.identify_person(ssin=UNKNOWN, verify=False)}"
+        "</ssdn:ServiceRequest>"
+    )
+    document = document.replace("</ssdn:SSDNRequest>", second + "</ssdn:SSDNRequest>")
+    reply = send(live_url, document)
+    summaries = reply.findall(f"{{{doc.SERVICE}}}ServiceReply/{{{doc.COMMON}}}ResultSummary")
+    assert [s.findtext(f"{{{doc.COMMON}}}ReturnCode") for s in summaries] == ["0", "10000"]
+    assert doc.return_codes(reply)[:2] == ("10000", "NO")  # the global one: the worst
+    assert doc.registrations(reply) == [("902", "2026-01-01", None)]

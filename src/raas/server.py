@@ -44,6 +44,11 @@ def _child_exit(server: Any, worker: Any) -> None:
     worker_exited(worker.pid)
 
 
+def worker_timeout() -> int:
+    """Seconds a worker may stay silent before gunicorn replaces it (RAAS_WORKER_TIMEOUT)."""
+    return max(2, int(os.environ.get("RAAS_WORKER_TIMEOUT", "30")))
+
+
 def serve(
     host: str, port: int, workers: int, certfile: str | None = None, keyfile: str | None = None
 ) -> None:
@@ -55,10 +60,15 @@ def serve(
     # named before any process imports prometheus_client, and is removed when the server stops.
     metrics_dir = tempfile.mkdtemp(prefix="raas-metrics-")
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
+    master = os.getpid()
     try:
         _run(host, port, workers, certfile, keyfile)
     finally:
-        shutil.rmtree(metrics_dir, ignore_errors=True)
+        # A gunicorn worker is a fork of this very call: when it exits (TERM, HUP reload,
+        # timeout, crash) it unwinds through this `finally` too. Only the master may remove
+        # the directory, or the live workers lose their metrics and the next one cannot boot.
+        if os.getpid() == master:
+            shutil.rmtree(metrics_dir, ignore_errors=True)
 
 
 def _run(
@@ -71,7 +81,7 @@ def _run(
             "bind": f"{host}:{port}",
             "workers": max(1, workers),
             "worker_class": "sync",
-            "timeout": 30,
+            "timeout": worker_timeout(),
             "graceful_timeout": 10,
             "accesslog": None,  # the gateway logs one line per request, without payloads
             "errorlog": "-",

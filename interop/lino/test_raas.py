@@ -20,7 +20,6 @@ import datetime
 import json
 import os
 import re
-import traceback
 from pathlib import Path
 
 from django.conf import settings
@@ -72,9 +71,9 @@ class Recorder:
         self.steps.append(entry)
         try:
             check()
-        except BaseException:
+        except BaseException as error:
             entry["passed"] = False
-            entry["failure"] = traceback.format_exc(limit=1).strip().splitlines()[-1]
+            entry["failure"] = f"{type(error).__name__}: {(str(error) or '-').splitlines()[0]}"
             if request.debug_messages:
                 entry["debug_tail"] = request.debug_messages.strip().splitlines()[-3:]
             self.save()

@@ -38,7 +38,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 PINS = ROOT / "interop" / "requirements-lino.txt"
 VENV = ROOT / ".interop-venv"
-STAMP = VENV / ".pins-sha256"
 SKIPPED = 77
 
 # Lino's demo site configuration (lino_welfare/modlib/cbss/fixtures/democfg.py): what it sends
@@ -94,19 +93,20 @@ def pins_digest() -> str:
     return hashlib.sha256(PINS.read_bytes()).hexdigest()
 
 
-def lino_venv(clock: Clock, python: str) -> Path:
+def lino_venv(clock: Clock, python: str, venv: Path = VENV) -> Path:
     """.interop-venv/bin/python with exactly the pinned Lino Welfare set (built when needed)."""
-    venv_python = VENV / "bin" / "python"
+    venv_python = venv / "bin" / "python"
+    stamp = venv / ".pins-sha256"
     digest = pins_digest()
-    if venv_python.exists() and STAMP.exists() and STAMP.read_text().strip() == digest:
-        clock.say(f"Lino venv: cached in {VENV.name}/ (pins {digest[:12]})")
+    if venv_python.exists() and stamp.exists() and stamp.read_text().strip() == digest:
+        clock.say(f"Lino venv: cached in {venv.name}/ (pins {digest[:12]})")
         return venv_python
     if shutil.which(python) is None:
         raise Skip(f"{python} not found: the Lino Welfare set needs Python 3.11 (set PYTHON=...)")
-    clock.say(f"Lino venv: building {VENV.name}/ from {PINS.relative_to(ROOT)} (about 5 minutes)")
-    shutil.rmtree(VENV, ignore_errors=True)
-    run([python, "-m", "venv", str(VENV)], clock, timeout=300, what="python -m venv")
-    log = VENV / "pip-install.log"
+    clock.say(f"Lino venv: building {venv.name}/ from {PINS.relative_to(ROOT)} (about 5 minutes)")
+    shutil.rmtree(venv, ignore_errors=True)
+    run([python, "-m", "venv", str(venv)], clock, timeout=300, what="python -m venv")
+    log = venv / "pip-install.log"
     with log.open("w") as out:
         try:
             done = subprocess.run(
@@ -129,12 +129,31 @@ def lino_venv(clock: Clock, python: str) -> Path:
     text = log.read_text(errors="replace")
     if done.returncode != 0:
         tail = "\n".join("    " + line for line in text.strip().splitlines()[-6:])
-        if any(marker in text for marker in NETWORK_MARKERS):
-            raise Skip(f"PyPI cannot be reached, so the Lino venv cannot be built:\n{tail}")
+        unreachable = index_unreachable(venv_python)
+        if unreachable or any(marker in text for marker in NETWORK_MARKERS):
+            raise Skip(
+                f"the package index cannot be reached ({unreachable or 'network errors'}), "
+                f"so the Lino venv cannot be built:\n{tail}"
+            )
         raise Failed(f"pip install -r {PINS.relative_to(ROOT)} failed:\n{tail}")
-    STAMP.write_text(digest + "\n")
+    stamp.write_text(digest + "\n")
     clock.say("Lino venv: built")
     return venv_python
+
+
+def index_unreachable(venv_python: Path) -> str:
+    """Why pip's index cannot be reached from here ('' when it answers)."""
+    import requests
+
+    index = os.environ.get("PIP_INDEX_URL") or subprocess.run(
+        [str(venv_python), "-m", "pip", "config", "get", "global.index-url"],
+        capture_output=True, text=True, timeout=60,
+    ).stdout.strip() or "https://pypi.org/simple"  # fmt: skip
+    try:
+        requests.get(f"{index.rstrip('/')}/lino-welfare/", timeout=20)
+    except requests.RequestException as error:
+        return f"{index}: {type(error).__name__}"
+    return ""
 
 
 # -- 2. a RAAS of its own ---------------------------------------------------------------------
@@ -356,7 +375,14 @@ def raas(clock: Clock, work: Path, people: dict[str, dict[str, str]]) -> Iterato
             f"RAAS: typeDossiers 1 and 902; SSDN client 127.0.0.1/32 sector "
             f"{LINO_SECTOR}.{LINO_SUB_SECTOR} OrgUnit {LINO_ORG_UNIT}"
         )
-        yield {"url": base, "user": "cpas", "password": passwords["cpas"], "log": str(log)}
+        yield {
+            "url": base,
+            "user": "cpas",
+            "password": passwords["cpas"],
+            "admin": "interop-admin",
+            "admin_password": passwords["interop-admin"],
+            "log": str(log),
+        }
     finally:
         if server is not None:
             server.terminate()
@@ -478,7 +504,32 @@ def consult_check(service: dict[str, str], shown: dict, people: dict[str, dict[s
             f"expected MSG00006 and replacedBy {mask(new)}, got {answer.status.code} {info}",
         )
     )
+    checks.append(audit_check(service, shown))
     return checks
+
+
+def audit_check(service: dict[str, str], shown: dict) -> tuple[str, bool, str]:
+    """Every ticket Lino showed is an audit entry of the CPAS's organisation (Admin service)."""
+    import zeep
+    from zeep.wsse.username import UsernameToken
+
+    client = zeep.Client(
+        str(ROOT / "wsdl" / "Admin.wsdl"),
+        wsse=UsernameToken(service["admin"], service["admin_password"]),
+    )
+    admin = client.create_service(next(iter(client.wsdl.bindings)), service["url"] + "/Admin")
+    answer = admin.ConsultAuditLog(cbeNumber=CPAS_CBE, maximumResultCount=500)
+    entries = answer.entries.entry if answer.entries else []
+    audited = {entry.ticketCBSS: entry for entry in entries}
+    tickets = [step["ticket"] for step in shown.get("steps", []) if step["ticket"]]
+    missing = [ticket for ticket in tickets if ticket not in audited]
+    operations = sorted({audited[t].operation for t in tickets if t in audited})
+    return (
+        f"ConsultAuditLog: {len(tickets) - len(missing)} of {len(tickets)} Lino tickets audited "
+        f"for {CPAS_CBE} ({', '.join(operations)})",
+        bool(tickets) and not missing,
+        f"not in the audit log: {missing}",
+    )
 
 
 def mask(ssin: str) -> str:
@@ -522,11 +573,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--timeout", type=float, default=2400, help="seconds for everything")
     parser.add_argument("--python", default=os.environ.get("PYTHON", "python3.11"))
+    parser.add_argument("--venv", type=Path, default=VENV, help="where the Lino venv is kept")
     args = parser.parse_args(argv)
     clock = Clock(args.timeout)
     print(f"make interop: Lino Welfare ({', '.join(pinned())}) against RAAS, {date.today()}")
     try:
-        python = lino_venv(clock, args.python)
+        python = lino_venv(clock, args.python, args.venv.resolve())
     except Skip as why:
         print(f"\nSKIPPED: {why}")
         return SKIPPED

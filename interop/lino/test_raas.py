@@ -26,6 +26,7 @@ from django.conf import settings
 from lino.api import rt
 from lino.utils import IncompleteDate
 from lino.utils.djangotest import TestCase
+from lino.utils.ssin import format_ssin
 from lino_welfare.modlib import cbss as cbss_package
 from lino_welfare.modlib.cbss.choicelists import ManageActions, RequestStates
 
@@ -131,7 +132,7 @@ class LinoAgainstRaas(TestCase):
         request = rt.models.cbss.ManageAccessRequest(
             user=self.user,
             person=self.client_row,
-            national_id=person["ssin"],
+            national_id=format_ssin(person["ssin"]),  # as a Lino user enters it: 680601 152-35
             purpose=self.purposes[purpose],
             start_date=_date(start),
             end_date=_date(end),
@@ -141,6 +142,7 @@ class LinoAgainstRaas(TestCase):
             request.last_name = person["last_name"]
             request.first_name = person["first_name"]
             request.birth_date = _incomplete(person["birth_date"])
+        request.full_clean()  # what Lino's user interface does before saving
         request.save()
         request.execute_request()
         return request
@@ -149,11 +151,12 @@ class LinoAgainstRaas(TestCase):
         request = rt.models.cbss.IdentifyPersonRequest(
             user=self.user,
             person=self.client_row,
-            national_id=ssin,
+            national_id=format_ssin(ssin) if ssin else "",
             last_name=last_name,
             first_name=first_name,
             birth_date=_incomplete(birth_date),
         )
+        request.full_clean()
         request.save()
         request.execute_request()
         return request

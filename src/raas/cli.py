@@ -112,12 +112,39 @@ def _parser() -> argparse.ArgumentParser:
     update.add_argument("--gender", choices=["MALE", "FEMALE", "UNKNOWN"])
     update.add_argument("--nationality")
     update.add_argument("--decease-date", type=_date, help="YYYY-MM-DD")
+    update.add_argument("--identity-card-number", help="the person's identity card (eID) number")
+    update.add_argument("--sis-card-number", help="the person's SIS card number")
     update.set_defaults(run=_source_update)
     dimona = source.add_parser("dimona", help="a Dimona declaration for SSIN arrives")
     dimona.add_argument("ssin", metavar="SSIN")
     dimona.add_argument("--employer", required=True, metavar="CBE", help="KBO/CBE number")
     dimona.add_argument("--date", type=_date, metavar="D", help="YYYY-MM-DD (default: today)")
     dimona.set_defaults(run=_source_dimona)
+
+    ssdn = groups.add_parser("ssdn", help="the classic KSZ channel (SSDN)").add_subparsers(
+        required=True
+    )
+    clients = ssdn.add_parser("clients", help="the SSDN clients admitted").add_subparsers(
+        required=True
+    )
+    add = clients.add_parser("add", help="register an SSDN client for an organisation")
+    add.add_argument("--cbe-number", required=True, metavar="N")
+    add.add_argument(
+        "--network",
+        required=True,
+        action="append",
+        metavar="CIDR",
+        help="a network the client calls from (repeat for more)",
+    )
+    add.add_argument("--sector", required=True, type=int, metavar="S", help="MatrixID")
+    add.add_argument("--sub-sector", type=int, metavar="SS", help="MatrixSubID (default: any)")
+    add.add_argument("--org-unit", required=True, metavar="U", help="AuthorizedUser/OrgUnit")
+    add.set_defaults(run=_ssdn_clients_add)
+    clients.add_parser("list", help="list the SSDN clients").set_defaults(run=_ssdn_clients_list)
+    remove = clients.add_parser("remove", help="remove an SSDN client")
+    remove.add_argument("--cbe-number", required=True, metavar="N")
+    remove.add_argument("--org-unit", required=True, metavar="U")
+    remove.set_defaults(run=_ssdn_clients_remove)
 
     notifications = groups.add_parser(
         "notifications", help="the daily notification files"
@@ -257,6 +284,45 @@ def _users_create(args: argparse.Namespace) -> None:
     )
 
 
+# -- SSDN clients ----------------------------------------------------------------------------
+
+
+def _ssdn_clients_add(args: argparse.Namespace) -> None:
+    from raas.usecases import ssdn
+
+    created = _refusing(
+        lambda: ssdn.add_client(
+            _uow(), args.cbe_number, args.network, args.sector, args.sub_sector, args.org_unit
+        )
+    )
+    print(
+        f"SSDN client {args.org_unit} of organisation {args.cbe_number} "
+        f"{'registered' if created else 'updated'}"
+    )
+
+
+def _ssdn_clients_list(args: argparse.Namespace) -> None:
+    from raas.usecases import ssdn
+
+    clients = ssdn.list_clients(_uow())
+    if not clients:
+        print("no SSDN client is registered: the SSDN channel refuses every request")
+    for client in clients:
+        sub = "any" if client.sub_sector is None else client.sub_sector
+        print(
+            f"{client.cbe_number} org-unit={client.org_unit} sector={client.sector} "
+            f"sub-sector={sub} networks={','.join(client.networks)}"
+        )
+
+
+def _ssdn_clients_remove(args: argparse.Namespace) -> None:
+    from raas.usecases import ssdn
+
+    if not _refusing(lambda: ssdn.remove_client(_uow(), args.cbe_number, args.org_unit)):
+        raise CommandError(f"no SSDN client {args.org_unit} of organisation {args.cbe_number}")
+    print(f"SSDN client {args.org_unit} of organisation {args.cbe_number} removed")
+
+
 # -- stub authentic source -------------------------------------------------------------------
 
 
@@ -319,6 +385,12 @@ def _source_update(args: argparse.Namespace) -> None:
         "nationality": args.nationality,
         "deceaseDate": args.decease_date,
     }
+    cards = (args.identity_card_number, args.sis_card_number)
+    if any(cards):
+        active = _refusing(lambda: source.update_cards(_uow(), args.ssin, *cards))
+        print(f"{active}: card numbers recorded")
+        if all(value is None for value in changes.values()):
+            return
     done = _refusing(lambda: source.update(_uow(), args.ssin, changes))
     person = done.resolved.active + (f" (replacing {args.ssin})" if done.resolved.replaced else "")
     if not done.changed:
@@ -477,6 +549,12 @@ def _wsdl(args: argparse.Namespace) -> None:
         (args.wsdl_dir / f"{name}.wsdl").write_bytes(documents.wsdl)
         for xsd_name, content in documents.xsds.items():
             (args.xsd_dir / xsd_name).write_bytes(content)
+    from raas.wsgi import ssdn_documents
+
+    (args.xsd_dir / "ssdn").mkdir(exist_ok=True)
+    for name, content in ssdn_documents(Settings().public_url).items():
+        folder = args.wsdl_dir if name.endswith(".wsdl") else args.xsd_dir / "ssdn"
+        (folder / name).write_bytes(content)
     print(f"wrote {args.wsdl_dir}/ and {args.xsd_dir}/")
 
 

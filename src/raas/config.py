@@ -25,6 +25,8 @@ class Settings:
     log_json: bool = False
     outbox: Path | None = None  # where `raas notifications run` delivers; default data_dir/outbox
     benchmark_noop: bool = False  # mounts /Benchmark, the no-op operation of `make bench`
+    # Reverse proxies whose X-Forwarded-For is believed (IPs or CIDRs, RAAS_TRUSTED_PROXIES).
+    trusted_proxies: tuple[str, ...] = ()
 
     @property
     def embedded_pgdata(self) -> Path:
@@ -60,4 +62,9 @@ class Settings:
             log_json=env.get("RAAS_LOG_JSON", "").lower() in {"1", "true", "yes"},
             outbox=Path(env["RAAS_OUTBOX"]) if env.get("RAAS_OUTBOX") else None,
             benchmark_noop=env.get("RAAS_BENCHMARK_NOOP", "") == "1",
+            trusted_proxies=tuple(
+                item.strip()
+                for item in env.get("RAAS_TRUSTED_PROXIES", "").split(",")
+                if item.strip()
+            ),
         )

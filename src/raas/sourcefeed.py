@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from raas.clock import today
 from raas.models.errors import DomainError
 from raas.models.person_csv import parse_numbered_persons_csv
-from raas.models.persons import Person, PersonStatus
+from raas.models.persons import Person, PersonDetails, PersonStatus
 from raas.models.synthetic import generate_persons
 from raas.persistence.source_persons import Changes, copy_persons, upsert_persons
 from raas.persistence.uow import UnitOfWork
@@ -46,10 +46,11 @@ def import_csv(
     nor does one the file gives already REPLACED, unless lines reached it earlier in the file.
     `progress(done, total)` follows the persons written, then the replacements applied.
     """
-    numbered, errors = parse_numbered_persons_csv(lines)
+    details: list[PersonDetails] = []
+    numbered, errors = parse_numbered_persons_csv(lines, details)
     if errors:
         return Imported(errors=tuple(errors))
-    return retrying(lambda: _import(uow, numbered, progress or _silent))
+    return retrying(lambda: _import(uow, numbered, progress or _silent, details))
 
 
 def _silent(done: int, total: int) -> None:
@@ -57,7 +58,10 @@ def _silent(done: int, total: int) -> None:
 
 
 def _import(
-    uow: UowFactory, numbered: list[tuple[int, Person]], progress: Callable[[int, int], None]
+    uow: UowFactory,
+    numbered: list[tuple[int, Person]],
+    progress: Callable[[int, int], None],
+    details: list[PersonDetails] = (),  # type: ignore[assignment]
 ) -> Imported:
     with uow() as tx:
         # A person the file adds already REPLACED is history: replaced and checked, with no
@@ -107,6 +111,7 @@ def _import(
                     events += 1  # its SSIN_REPLACEMENT
         if refused:
             return Imported(errors=tuple(refused))  # leaving without commit: nothing imported
+        tx.person_details.merge(details)  # card numbers and addresses (optional columns)
         tx.commit()
     return Imported(added, updated, replaced, events)
 

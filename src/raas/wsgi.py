@@ -26,6 +26,7 @@ from raas.services import (
     linkregister,
     register,
     spyne_speedups,
+    ssdn,
 )
 from raas.services.documents import ServiceDocuments, build_documents, request_schema
 from raas.services.gateway import Endpoint, Gateway, GatewayLimits
@@ -58,6 +59,11 @@ def service_documents(public_url: str) -> dict[str, ServiceDocuments]:
     }
 
 
+def ssdn_documents(public_url: str) -> dict[str, bytes]:
+    """The SSDN channel's WSDLs (by file name) and schemas (what `make wsdl` commits)."""
+    return {**ssdn.documents(public_url), **ssdn.schemas()}
+
+
 def _endpoint(module: Any, public_url: str) -> Endpoint:
     app = module.application()
     documents = build_documents(app, f"{public_url}/{app.name}")
@@ -87,6 +93,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     watch_pool(engine, metrics.pool_use)
     modules = SERVICES + ((benchmark,) if settings.benchmark_noop else ())
     endpoints = {f"/{e.name}": e for e in (_endpoint(m, settings.public_url) for m in modules)}
+    wsdls = ssdn.documents(settings.public_url)
     return Gateway(
         endpoints=endpoints,
         limits=GatewayLimits(settings.max_body_bytes, settings.max_xml_depth),
@@ -100,4 +107,10 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         database_ok=partial(database_ok, engine),
         uow=uow,
         metrics=metrics,
+        ssdn=ssdn.SsdnChannel(uow, settings.trusted_proxies, settings.max_xml_depth),
+        ssdn_documents={
+            "KSZBCSSWebServiceConnector": wsdls["KSZBCSSWebServiceConnector.wsdl"],
+            "TestConnection": wsdls["TestConnectionService.wsdl"],
+            **ssdn.schemas(),
+        },
     )

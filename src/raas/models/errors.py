@@ -97,3 +97,7 @@ class FlowNotAuthorized(DomainError):
 
 class LinkOwnedElsewhere(DomainError):
     """The link was created by another organisation (RAAS0010)."""
+
+
+class CardNotKnown(PersonDataMismatch):
+    """The card number given as proof is not one the authentic source knows for the person."""

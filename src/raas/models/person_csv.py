@@ -8,19 +8,41 @@ file; a line with a problem yields no person. The register (RR or BIS) is derive
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Callable, Iterable
 from enum import Enum
 from typing import Any, TypeVar
 
 from stdnum.be import nn
 
-from raas.models.persons import Gender, IncompleteDate, Person, PersonStatus, name_problem
+from raas.models.persons import (
+    Address,
+    Gender,
+    IncompleteDate,
+    Person,
+    PersonDetails,
+    PersonStatus,
+    name_problem,
+)
 from raas.models.phonetic import normalise
 from raas.models.ssin import register_of
 
 _E = TypeVar("_E", bound=Enum)
 
 COLUMNS = ("ssin", "lastName", "firstName", "birthDate", "gender", "status", "replacedBy")
+# Optional columns: what the source may know beside the identification data. An empty field
+# keeps what the source knew; an address without countryCode is in Belgium (NIS code 150).
+DETAIL_COLUMNS = (
+    "identityCardNumber",
+    "sisCardNumber",
+    "street",
+    "houseNumber",
+    "postalCode",
+    "municipality",
+    "countryCode",
+)
+CARD_PATTERN = _CARD = re.compile(r"^[0-9A-Za-z .-]{1,32}$")
+_NIS_COUNTRY = re.compile(r"^[0-9]{1,5}$")
 
 
 class _LineError(ValueError):
@@ -34,9 +56,12 @@ def parse_persons_csv(lines: Iterable[str]) -> tuple[list[Person], list[str]]:
 
 
 def parse_numbered_persons_csv(
-    lines: Iterable[str],
+    lines: Iterable[str], details: list[PersonDetails] | None = None
 ) -> tuple[list[tuple[int, Person]], list[str]]:
-    """`parse_persons_csv` with the line each person starts on, for later per-line errors."""
+    """`parse_persons_csv` with the line each person starts on, for later per-line errors.
+
+    With `details`, the persons' optional card numbers and addresses are appended to it.
+    """
     reader = csv.reader(iter(lines))
     header = next(reader, None)
     if header is None:
@@ -55,6 +80,10 @@ def parse_numbered_persons_csv(
         if not any(field.strip() for field in row):
             continue  # blank lines are harmless
         person, problems = _parse_row(columns, row)
+        extra, extra_problems = _details(columns, row, person)
+        problems += extra_problems
+        if extra is not None and details is not None:
+            details.append(extra)
         if person is not None and person.ssin in first_line:
             problems.append(f"ssin {person.ssin} already given on line {first_line[person.ssin]}")
         if problems:
@@ -68,13 +97,63 @@ def parse_numbered_persons_csv(
 
 def _check_header(names: list[str]) -> list[str]:
     """Problems with the header line: unknown, missing or repeated columns."""
-    errors = [f"line 1: unknown column {name!r}" for name in names if name not in COLUMNS]
+    known = COLUMNS + DETAIL_COLUMNS
+    errors = [f"line 1: unknown column {name!r}" for name in names if name not in known]
     errors += [f"line 1: missing column {name!r}" for name in COLUMNS if name not in names]
     repeated = sorted({name for name in names if names.count(name) > 1})
     errors += [f"line 1: column {name!r} appears more than once" for name in repeated]
     if errors:
-        errors.append("line 1: the header must be " + ",".join(COLUMNS))
+        errors.append(
+            "line 1: the header must be "
+            + ",".join(COLUMNS)
+            + " (optionally with "
+            + ",".join(DETAIL_COLUMNS)
+            + ")"
+        )
     return errors
+
+
+def _details(
+    columns: list[str], row: list[str], person: Person | None
+) -> tuple[PersonDetails | None, list[str]]:
+    """The optional card numbers and address on a line (None when it gives none)."""
+    if person is None or len(row) != len(columns):
+        return None, []
+    fields = {
+        name: value.strip()
+        for name, value in zip(columns, row, strict=True)
+        if name in DETAIL_COLUMNS and value.strip()
+    }
+    if not fields:
+        return None, []
+    problems = [
+        f"{name} is not a card number (up to 32 letters, digits, spaces, dots, dashes)"
+        for name in ("identityCardNumber", "sisCardNumber")
+        if name in fields and not _CARD.match(fields[name])
+    ]
+    problems += [
+        f"{name} has more than 200 characters"
+        for name in ("street", "houseNumber", "postalCode", "municipality")
+        if len(fields.get(name, "")) > 200
+    ]
+    if "countryCode" in fields and not _NIS_COUNTRY.match(fields["countryCode"]):
+        problems.append("countryCode is a NIS country code (digits; 150 is Belgium)")
+    if problems:
+        return None, problems
+    address = None
+    parts = ("street", "houseNumber", "postalCode", "municipality", "countryCode")
+    if any(name in fields for name in parts):
+        address = Address(
+            fields.get("countryCode", "150"),
+            fields.get("postalCode"),
+            fields.get("municipality"),
+            fields.get("street"),
+            fields.get("houseNumber"),
+        )
+    details = PersonDetails(
+        person.ssin, fields.get("identityCardNumber"), fields.get("sisCardNumber"), address
+    )
+    return details, []
 
 
 def _parse_row(columns: list[str], row: list[str]) -> tuple[Person | None, list[str]]:

@@ -139,3 +139,36 @@ class Person:
     replaced_by: str | None = None
     nationality: str | None = None
     decease_date: date | None = None
+
+
+@dataclass(frozen=True)
+class Address:
+    """A person's address as the source may know it (every part optional but the country)."""
+
+    country_code: str  # the NIS code of the country (150: Belgium)
+    postal_code: str | None = None
+    municipality: str | None = None
+    street: str | None = None
+    house_number: str | None = None
+
+
+@dataclass(frozen=True)
+class PersonDetails:
+    """What the stub source may know beside the identification data (all optional)."""
+
+    ssin: str
+    identity_card_number: str | None = None
+    sis_card_number: str | None = None
+    address: Address | None = None
+
+    def knows_card(self, number: str) -> bool:
+        """True when `number` is the person's identity card or SIS card (spaces, dashes,
+        dots and case aside)."""
+        wanted = _card(number)
+        return bool(wanted) and wanted in {
+            _card(n) for n in (self.identity_card_number, self.sis_card_number) if n
+        }
+
+
+def _card(number: str) -> str:
+    return "".join(c for c in number if c.isalnum()).upper()

@@ -21,7 +21,7 @@ from sqlalchemy import (
     func,
     text,
 )
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import ARRAY, CIDR
 
 metadata = MetaData(
     naming_convention={
@@ -138,4 +138,32 @@ source_persons = Table(
     CheckConstraint(
         "(status = 'REPLACED') = (replaced_by IS NOT NULL)", name="replaced_by_iff_replaced"
     ),
+)
+
+# SSDN clients (the classic KSZ channel): an organisation's registrations, matched on the
+# caller's network and its AuthorizedUser (sector = MatrixID, sub_sector = MatrixSubID).
+ssdn_clients = Table(
+    "ssdn_clients",
+    metadata,
+    Column("cbe_number", Text, ForeignKey("organisations.cbe_number"), primary_key=True),
+    Column("org_unit", Text, primary_key=True),
+    Column("sector", Integer, nullable=False),
+    Column("sub_sector", Integer),
+    Column("networks", ARRAY(CIDR), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+# What the stub authentic source may know beside identification data: card numbers (proof of
+# authentication on the SSDN channel) and an address.
+source_person_details = Table(
+    "source_person_details",
+    metadata,
+    Column("ssin", Text, ForeignKey("source_persons.ssin"), primary_key=True),
+    Column("identity_card_number", Text),
+    Column("sis_card_number", Text),
+    Column("street", Text),
+    Column("house_number", Text),
+    Column("postal_code", Text),
+    Column("municipality", Text),
+    Column("country_code", Text),
 )

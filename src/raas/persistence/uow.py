@@ -21,6 +21,7 @@ from raas.persistence.repositories import (
     TypeDossierRepository,
     UserRepository,
 )
+from raas.persistence.ssdn import PersonDetailsRepository, SsdnClientRepository
 
 # Serialization failure and deadlock: the transaction lost a race and may simply be run again.
 TRANSIENT_SQLSTATES = {"40001", "40P01"}
@@ -93,6 +94,8 @@ class UnitOfWork:
         self.links = LinkRepository(self._conn)
         self.identification = IdentificationRepository(self._conn)
         self.notifications = NotificationRepository(self._conn)
+        self.ssdn_clients = SsdnClientRepository(self._conn)
+        self.person_details = PersonDetailsRepository(self._conn)
         return self
 
     def commit(self) -> None:

@@ -30,6 +30,7 @@ from raas.models.users import User
 from raas.services.documents import ServiceDocuments
 from raas.services.faults import FAULT_CODES, SOAP_ENV, ContractFault, fault_envelope
 from raas.services.operation import Call
+from raas.services.ssdn import CONNECTOR_PATH, TEST_PATH, SsdnChannel
 
 log = logging.getLogger("raas.request")
 
@@ -77,6 +78,8 @@ class Gateway:
         database_ok: Callable[[], bool],
         uow: Callable[..., Any],
         metrics: Metrics,
+        ssdn: SsdnChannel | None = None,
+        ssdn_documents: dict[str, bytes] | None = None,
     ) -> None:
         self._endpoints = endpoints
         self._limits = limits
@@ -86,6 +89,8 @@ class Gateway:
         self._uow = uow
         self._metrics = metrics
         self._xsds = {n: x for e in endpoints.values() for n, x in e.documents.xsds.items()}
+        self._ssdn = ssdn
+        self._ssdn_documents = ssdn_documents or {}
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "") or "/"
@@ -97,8 +102,15 @@ class Gateway:
             headers = [("Content-Type", METRICS_CONTENT_TYPE), ("Content-Length", str(len(body)))]
             start_response("200 OK", headers)
             return [body]
+        if path.startswith("/xsd/ssdn/") and method == "GET" and self._ssdn is not None:
+            name = path.removeprefix("/xsd/ssdn/")
+            if name in self._ssdn_documents:
+                return _document(start_response, self._ssdn_documents[name])
+            return _plain(start_response, "404 Not Found", "no such schema\n")
         if path.startswith("/xsd/") and method == "GET":
             return self._xsd(path.removeprefix("/xsd/"), start_response)
+        if self._ssdn is not None and path.rstrip("/") in (CONNECTOR_PATH, TEST_PATH):
+            return self._ssdn_request(path.rstrip("/"), environ, start_response)
         endpoint = self._endpoints.get(path.rstrip("/"))
         if endpoint is None:
             return _plain(start_response, "404 Not Found", "no such service\n")
@@ -113,10 +125,45 @@ class Gateway:
     def _soap(
         self, endpoint: Endpoint, environ: dict[str, Any], start_response: StartResponse
     ) -> Iterable[bytes]:
-        started = time.perf_counter()
         call = Call(uuid4(), datetime.now(UTC), endpoint.name, self._uow)
+        return self._answer(call, partial(self._handle, endpoint), environ, start_response)
+
+    def _ssdn_request(
+        self, path: str, environ: dict[str, Any], start_response: StartResponse
+    ) -> Iterable[bytes]:
+        """The classic KSZ channel: its WSDL, or a request answered by the SSDN channel."""
+        method = environ.get("REQUEST_METHOD", "GET")
+        if method == "GET" and environ.get("QUERY_STRING", "").lower() == "wsdl":
+            name = "KSZBCSSWebServiceConnector" if path == CONNECTOR_PATH else "TestConnection"
+            return _document(start_response, self._ssdn_documents[name])
+        if method != "POST":
+            return _plain(start_response, "405 Method Not Allowed", "POST a SOAP request\n")
+        service = "SSDN" if path == CONNECTOR_PATH else "TestConnection"
+        call = Call(uuid4(), datetime.now(UTC), service, self._uow)
+        return self._answer(call, partial(self._handle_ssdn, path), environ, start_response)
+
+    def _handle_ssdn(
+        self, path: str, call: Call, environ: dict[str, Any]
+    ) -> tuple[str, list[tuple[str, str]], bytes]:
+        assert self._ssdn is not None
+        raw = self._read_body(environ)
+        _, payload = _envelope_parts(self._parse(raw))
+        if path == TEST_PATH:
+            body = self._ssdn.send_test_message(call, payload)
+        else:
+            body = self._ssdn.send_xml(call, environ, payload)
+        return "200 OK", list(_XML), body
+
+    def _answer(
+        self,
+        call: Call,
+        handle: Callable[[Call, dict[str, Any]], tuple[str, list[tuple[str, str]], bytes]],
+        environ: dict[str, Any],
+        start_response: StartResponse,
+    ) -> Iterable[bytes]:
+        started = time.perf_counter()
         try:
-            status_line, headers, body = self._handle(endpoint, call, environ)
+            status_line, headers, body = handle(call, environ)
         except Exception as error:
             fault = error if isinstance(error, ContractFault) else ContractFault("MSG00003")
             if fault is not error:

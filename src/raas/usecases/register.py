@@ -14,7 +14,13 @@ from datetime import date
 
 from raas.authentic_source import StubAuthenticSource
 from raas.clock import today
-from raas.models.errors import DomainError, NotInscribed, PersonDataMismatch, UnknownTypeDossier
+from raas.models.errors import (
+    CardNotKnown,
+    DomainError,
+    NotInscribed,
+    PersonDataMismatch,
+    UnknownTypeDossier,
+)
 from raas.models.inscriptions import Inscription, PersonData, mismatches
 from raas.models.periods import Period, merge, overlapping, subtract
 from raas.models.users import User
@@ -33,6 +39,9 @@ class InscribeItem:
     begin: date
     end: date | None = None
     person_data: PersonData | None = None
+    # Card numbers given as proof (SSDN ProofOfAuthentication): each must be one the source
+    # knows for the person.
+    cards: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -112,6 +121,7 @@ def _inscribe_batch(uow: UowFactory, caller: User, items: Sequence[InscribeItem]
                 if isinstance(outcome, Exception):
                     raise outcome
                 _check_person_data(items[index].person_data, outcome)
+                _check_cards(tx, items[index].cards, outcome)
                 accepted.append((index, outcome))
             except DomainError as error:
                 outcomes[index] = Outcome(error=error)
@@ -192,6 +202,15 @@ def _check_person_data(given: PersonData | None, resolved: ResolvedSsin) -> None
             "the person data do not match the authentic source",
             **{name: str(given_values[name]) for name in wrong},
         )
+
+
+def _check_cards(tx: UnitOfWork, cards: tuple[str, ...], resolved: ResolvedSsin) -> None:
+    if not cards:
+        return
+    known = [tx.person_details.get(s) for s in dict.fromkeys((resolved.requested, resolved.active))]
+    for number in cards:
+        if not any(details is not None and details.knows_card(number) for details in known):
+            raise CardNotKnown("the card number is not known for this person by the source")
 
 
 def _lines(key: tuple[str, str], periods: list[Period]) -> list[Inscription]:

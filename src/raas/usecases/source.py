@@ -16,7 +16,8 @@ from uuid import uuid4
 from raas.authentic_source import StubAuthenticSource
 from raas.clock import today
 from raas.models.errors import CanceledSsin, InvalidData, InvalidReplacement, UnknownSsin
-from raas.models.persons import Person, PersonStatus
+from raas.models.person_csv import CARD_PATTERN as _CARD
+from raas.models.persons import Person, PersonDetails, PersonStatus
 from raas.models.ssin import register_of
 from raas.models.users import normalise_cbe_number
 from raas.persistence.events import Event
@@ -229,3 +230,21 @@ def _dimona(uow: UowFactory, ssin: str, employer: str, day: date) -> Dimona:
         )
         tx.commit()
     return Dimona(resolved, employer, day, recipients)
+
+
+def update_cards(
+    uow: UowFactory, ssin: str, identity_card: str | None, sis_card: str | None
+) -> str:
+    """The source learns a person's identity-card and/or SIS-card number; the active ssin."""
+    check_structure(ssin)
+    for name, number in (("identityCardNumber", identity_card), ("sisCardNumber", sis_card)):
+        if number is not None and not _CARD.match(number):
+            raise InvalidData(
+                "not a card number (up to 32 letters, digits, spaces, dots, dashes)",
+                **{name: number[:40]},
+            )
+    with uow() as tx:
+        resolved = resolve(StubAuthenticSource(tx.persons, lock="update"), ssin)
+        tx.person_details.merge([PersonDetails(resolved.active, identity_card, sis_card)])
+        tx.commit()
+    return resolved.active

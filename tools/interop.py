@@ -475,6 +475,7 @@ def consult_check(service: dict[str, str], shown: dict, people: dict[str, dict[s
     )
     register = client.create_service(next(iter(client.wsdl.bindings)), service["url"] + "/Register")
     checks = []
+    role_of = {person["ssin"]: role for role, person in people.items()}
     for ssin, lino_lines in shown.get("lines", {}).items():
         answer = register.Consult(ssin=ssin)
         lines = sorted(
@@ -488,7 +489,8 @@ def consult_check(service: dict[str, str], shown: dict, people: dict[str, dict[s
         expected = sorted(tuple(line) for line in lino_lines)
         checks.append(
             (
-                f"Consult {mask(ssin)}: {answer.status.code}, {len(lines)} line(s)",
+                f"Consult {mask(ssin)} ({role_of.get(ssin, '?')}): {answer.status.code}, "
+                f"{len(lines)} line(s) as Lino listed them",
                 lines == expected,
                 f"Lino listed {expected}, Consult {lines}",
             )

@@ -128,15 +128,16 @@ class LinoAgainstRaas(TestCase):
 
     # -- requests as a Lino user makes them ------------------------------------------------
 
-    def manage_access(self, action, person, purpose, start, end, proof=True):
+    def manage_access(self, action, person, purpose, start, end, proof=True, card=""):
         request = rt.models.cbss.ManageAccessRequest(
             user=self.user,
             person=self.client_row,
             national_id=format_ssin(person["ssin"]),  # as a Lino user enters it: 680601 152-35
             purpose=self.purposes[purpose],
             start_date=_date(start),
-            end_date=_date(end),
+            end_date=_date(end) if end else None,
             action=ManageActions.get_by_name(action),
+            id_card_no=card,
         )
         if proof:
             request.last_name = person["last_name"]
@@ -296,6 +297,12 @@ class LinoAgainstRaas(TestCase):
                 [(main["ssin"], main["last_name"], main["first_name"], main["birth_date"])],
             )
             self.assertEqual(rows[0]["gender"], main["gender"])
+            # The source knows this person's address: Lino shows it as its address column.
+            self.assertEqual(
+                rows[0]["address"],
+                f"{main['street']} {main['houseNumber']}, {main['postalCode']} "
+                f"{main['municipality']}",
+            )
 
         record.step(
             "IdentifyPerson by SSIN (verified)",
@@ -436,6 +443,55 @@ class LinoAgainstRaas(TestCase):
 
         record.step("LIST after the cut (purpose 902)", request, check, registrations=shown)
         record.lines[main["ssin"]] += list(self.spans(shown))
+        tickets.append(request.ticket)
+
+        # 10b. REGISTER with an identity card number as the only proof: one the source knows
+        #      for the person is accepted, another is refused and registers nothing.
+        card = phonetic["identityCardNumber"]
+        request = self.manage_access(
+            "REGISTER", phonetic, "1", "2026-04-01", "2026-12-31", proof=False, card=card
+        )
+        shown = self.registrations(request)
+
+        def check():
+            self.assertIn(f"<mar:IdentityCardNumber>{card}<", request.request_xml)
+            self.assert_status(request, ok)
+            self.assertEqual(self.spans(shown), [("1", "2026-04-01", "2026-12-31")])
+
+        record.step("REGISTER with a known identity card", request, check, registrations=shown)
+        tickets.append(request.ticket)
+
+        request = self.manage_access(
+            "REGISTER",
+            phonetic,
+            "902",
+            "2026-04-01",
+            "2026-12-31",
+            proof=False,
+            card="592000000097",
+        )
+        shown = self.registrations(request)
+
+        def check():
+            self.assert_status(request, errors)
+            self.assertEqual(shown, [])
+
+        record.step(
+            "REGISTER with an unknown identity card", request, check, codes=self.codes(request)
+        )
+        tickets.append(request.ticket)
+
+        request = self.manage_access(
+            "LIST", phonetic, "902", "2026-01-01", "2026-12-31", proof=False
+        )
+        shown = self.registrations(request)
+
+        def check():
+            self.assert_status(request, ok)
+            self.assertEqual(shown, [])
+
+        record.step("LIST purpose 902 (the refused card registered nothing)", request, check)
+        record.lines[phonetic["ssin"]] = [("1", "2026-04-01", "2026-12-31")]
         tickets.append(request.ticket)
 
         # 11. REGISTER a replaced SSIN: applied to the replacement; Lino's user sees a warning

@@ -568,6 +568,8 @@ def print_steps(shown: dict) -> tuple[int, int]:
                 f"          registration: purpose {line['purpose']} {line['start']} .. "
                 f"{line['end'] or 'open'}  OrgUnit {line['org_unit']}  {line['register']}"
             )
+        for fault in step.get("fault", []):
+            print(f"          SOAP fault: {fault}")
         for row in step.get("rows", []):
             print(
                 f"          IdentifyPersonResult: {mask(row['national_id'])} {row['last_name']}, "

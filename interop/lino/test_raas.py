@@ -222,6 +222,26 @@ class LinoAgainstRaas(TestCase):
         record = self.record
         tickets = []
 
+        # 0. A site whose OrgUnit RAAS has not registered: refused with a SOAP fault; Lino's
+        #    user sees a failed request without ticket, and nothing is registered.
+        config = settings.SITE.site_config
+        registered_org_unit = config.cbss_org_unit
+        config.cbss_org_unit = "0999999999"
+        config.save()
+        try:
+            request = self.manage_access("REGISTER", main, "1", "2024-01-01", "2024-01-31")
+        finally:
+            config.cbss_org_unit = registered_org_unit
+            config.save()
+
+        def check():
+            self.assertEqual(request.status, RequestStates.failed, request.info_messages)
+            self.assertEqual(request.ticket, "")
+            self.assertIn("WebFault", request.debug_messages)
+
+        fault = re.findall(r"WebFault: (.*)", request.debug_messages)
+        record.step("REGISTER from an OrgUnit RAAS does not know", request, check, fault=fault)
+
         # 1. REGISTER without proof of authentication: refused, nothing registered.
         request = self.manage_access("REGISTER", main, "1", "2025-01-01", "2025-01-31", proof=False)
 

@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import partial
 from importlib import resources
 from itertools import count
 from typing import Any
@@ -162,6 +163,8 @@ class SsdnChannel:
         except usecases.Refused as refusal:
             raise self._refused(call, refusal) from None
         call.user = caller
+        # From here on every transaction tells PostgreSQL whose it is (row-level security).
+        call.uow = partial(self._uow, caller)
         org_unit = caller.username.removeprefix("ssdn:")
         replies: list[Reply] = []
         try:
@@ -258,7 +261,7 @@ class SsdnChannel:
     ) -> Reply:
         request = _manage_access_request(body)
         call.operation = f"ManageAccess.{request.action}"
-        answer = usecases.manage_access(self._uow, caller, request)
+        answer = usecases.manage_access(call.uow, caller, request)
 
         def write(parent: etree._Element, numbers: count[int]) -> None:
             reply = _sub(parent, MANAGE_ACCESS_NS, "ManageAccessReply", numbers)
@@ -281,7 +284,7 @@ class SsdnChannel:
         self, call: Call, service_id: str, version: str, body: etree._Element
     ) -> Reply:
         call.operation = "IdentifyPerson"
-        answer = usecases.identify_person(self._uow, _identify_person_request(body))
+        answer = usecases.identify_person(call.uow, _identify_person_request(body))
 
         def write(parent: etree._Element, numbers: count[int]) -> None:
             reply = _sub(parent, IDENTIFY_PERSON_NS, "IdentifyPersonReply", numbers)

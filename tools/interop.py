@@ -103,7 +103,10 @@ def lino_venv(clock: Clock, python: str, venv: Path = VENV) -> Path:
         return venv_python
     if shutil.which(python) is None:
         raise Skip(f"{python} not found: the Lino Welfare set needs Python 3.11 (set PYTHON=...)")
-    clock.say(f"Lino venv: building {venv.name}/ from {PINS.relative_to(ROOT)} (a few minutes: downloads from PyPI)")
+    clock.say(
+        f"Lino venv: building {venv.name}/ from {PINS.relative_to(ROOT)} "
+        "(a few minutes: downloads from PyPI)"
+    )
     shutil.rmtree(venv, ignore_errors=True)
     run([python, "-m", "venv", str(venv)], clock, timeout=300, what="python -m venv")
     log = venv / "pip-install.log"

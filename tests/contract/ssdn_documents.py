@@ -221,3 +221,23 @@ def found_persons(reply: etree._Element) -> list[dict[str, str]]:
 
 def unescape(text: str) -> str:
     return html.unescape(text)
+
+
+def reply_schema() -> etree.XMLSchema:
+    """The committed SSDN schemas, together: an SSDNReply is validated with its service body."""
+    from tests.conftest import ROOT
+
+    folder = ROOT / "xsd" / "ssdn"
+    imports = "".join(
+        f'<xs:import namespace="{ns}" schemaLocation="{(folder / name).as_uri()}"/>'
+        for ns, name in (
+            (SERVICE, "SSDN-Service.xsd"),
+            (MA, "SSDN-ManageAccess.xsd"),
+            (IP, "SSDN-IdentifyPerson.xsd"),
+        )
+    )
+    wrapper = (
+        '<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema" '
+        f'targetNamespace="urn:raas:test:ssdn">{imports}</xs:schema>'
+    )
+    return etree.XMLSchema(etree.fromstring(wrapper, base_url=folder.as_uri() + "/"))

@@ -62,8 +62,14 @@ def client(uow) -> partial[UnitOfWork]:  # type: ignore[no-untyped-def]
     return uow
 
 
+REPLY_SCHEMA = doc.reply_schema()
+
+
 def send(url: str, document: str, cdata: bool = False) -> etree._Element:
-    return doc.parse(doc.reply_text(doc.post(url, doc.envelope(document, cdata))))
+    """The SSDNReply to a document; it is valid against the committed SSDN schemas."""
+    reply = doc.parse(doc.reply_text(doc.post(url, doc.envelope(document, cdata))))
+    REPLY_SCHEMA.assertValid(reply)
+    return reply
 
 
 def register(

@@ -37,20 +37,9 @@ def pins(lock: Path) -> dict[str, str]:
 def pip_audit(lock: Path) -> list[dict]:
     """pip-audit's JSON report of the pinned set (no resolution: every line is pinned)."""
     done = subprocess.run(
-        [
-            str(BIN / "pip-audit"),
-            "-r",
-            str(lock),
-            "--no-deps",
-            "--disable-pip",
-            "--progress-spinner",
-            "off",
-            "-f",
-            "json",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=600,
+        [str(BIN / "pip-audit"), "-r", str(lock), "--no-deps", "--disable-pip",
+         "--progress-spinner", "off", "-f", "json"],
+        capture_output=True, text=True, timeout=600,
     )
     if not done.stdout.strip():
         raise SystemExit(f"pip-audit failed:\n{done.stderr[-2000:]}")
@@ -84,16 +73,12 @@ def main() -> int:
     vulnerable.update({name: found for name, found in fallback.items() if found})
 
     audited = len(pinned) - len(not_audited)
-    via = (
-        f"{len(pinned) - len(skipped)} by pip-audit, {len(skipped) - len(not_audited)} by "
-        "PyPI's project page (per-release data unreachable)"
-    )
+    via = f"{len(pinned) - len(skipped)} by pip-audit, {len(skipped) - len(not_audited)} by " \
+          "PyPI's project page (per-release data unreachable)"
     print(f"{audited} of {len(pinned)} locked packages audited ({via})")
     if not_audited:
-        print(
-            "not audited (pinned release is not the latest, per-release data unreachable): "
-            + ", ".join(f"{n}=={pinned[n]}" for n in not_audited)
-        )
+        print("not audited (pinned release is not the latest, per-release data unreachable): "
+              + ", ".join(f"{n}=={pinned[n]}" for n in not_audited))
     for name, ids in sorted(vulnerable.items()):
         print(f"VULNERABLE {name}=={pinned[name]}: {', '.join(ids)}")
     if not vulnerable:

@@ -255,6 +255,9 @@ class Operation:
 def operations(url: URL, ssins: list[str], rng: random.Random) -> list[Operation]:
     import identification
     import links
+    import ssdn
+
+    ssdn_register, ssdn_list = ssdn.requests(url, ssins, rng)
 
     engine = make_engine(url)
     by_key, by_ssin = links.requests(engine)
@@ -286,6 +289,11 @@ def operations(url: URL, ssins: list[str], rng: random.Random) -> list[Operation
                   (b">OK<",), "≥ 15,000 lines/s", items=1000),
         Operation("SearchPersonPhonetically (±2 d)", "/Identification", searches,
                   (b"MSG00000", b"MSG00100"), "p95 ≤ 50 ms"),
+        # The classic KSZ channel (SSDN) on the same use cases, against the same ceiling.
+        Operation("SSDN ManageAccess.REGISTER", ssdn.PATH, ssdn_register, ssdn.OK,
+                  "≥ 45% of ceiling, p99 ≤ 40 ms (as Inscribe)"),
+        Operation("SSDN ManageAccess.LIST", ssdn.PATH, ssdn_list, ssdn.OK,
+                  "≥ 60% of ceiling, p99 ≤ 25 ms (as Consult)"),
     ]
 
 
@@ -447,11 +455,16 @@ def consult_p95(url: URL, args, label: str) -> Result:  # type: ignore[no-untype
         stop(server)
 
 
+def _measured_lines() -> int:
+    """The size of the line set the operations are measured on."""
+    return LINE_SETS.get("1m", max(LINE_SETS.values()))
+
+
 def print_tables(rows: list[Row], scale: dict[str, Result], seed: str | None, args) -> None:  # type: ignore[no-untyped-def]
     print(f"\n{os.cpu_count()} cores; `raas serve` with {args.workers} gunicorn sync workers; "
           f"load generator: a separate process (bench/suite.py) on the same machine, "
           f"{args.clients} concurrent clients, loopback, a new connection per request, "
-          f"{args.seconds:.0f} s per measurement; 1,000,000 register lines, "
+          f"{args.seconds:.0f} s per measurement; {_measured_lines():,} register lines, "
           f"{PERSONS:,} persons, {LINKS:,} links")
     head = (f"{'operation':34} {'req/s':>7} {'p50':>6} {'p95':>6} {'p99':>6} {'err':>4} "
             f"{'ceiling':>8} {'÷ceil':>6} {'floor':>8} {'÷floor':>6} {'SQL/req':>7}  target")
@@ -483,7 +496,14 @@ def main() -> None:
     parser.add_argument("--rebuild", action="store_true", help="build the data sets again")
     parser.add_argument("--capture", type=int, default=300, help="requests captured for floors")
     parser.add_argument("--only", help="comma-separated operation names (default: all)")
+    parser.add_argument("--small", action="store_true",
+                        help="20,000 persons and lines, one line set, no scale runs: checks "
+                             "that every row works (its figures are not the benchmark's)")
     args = parser.parse_args()
+    if args.small:
+        global PERSONS, LINKS, BASE, LINE_SETS
+        PERSONS, LINKS, BASE = 20_000, 20_000, "raas_bench_small_base"
+        LINE_SETS = {"small": 20_000}
 
     server = bench_url()
     base = build_base(server, args.rebuild)
@@ -494,7 +514,7 @@ def main() -> None:
     sets = {label: build_lines(server, label, lines, args.rebuild)
             for label, lines in LINE_SETS.items()}
 
-    url = sets["1m"]
+    url = sets["small" if args.small else "1m"]
     settle(url)
     ops = operations(url, client_ssins(url), random.Random(42))
     if args.only:
@@ -503,7 +523,7 @@ def main() -> None:
     captures = {op.name: capture(url, op, args.capture if op.items == 1 else 10) for op in ops}
     rows = measure(url, ops, args, captures)
     scale = {}
-    for label in ("10k", "1m", "10m"):
+    for label in () if args.small else ("10k", "1m", "10m"):
         log(f"Consult at {LINE_SETS[label]:,} lines")
         scale[label] = consult_p95(sets[label], args, f"Consult, {label} lines")
     print_tables(rows, scale, seed, args)

@@ -124,3 +124,35 @@ def test_the_public_url_changes_only_the_soap_address(session_engine):
         assert soap_address(served) == f"{public_url}/{service}"
     for name in XSD_NAMES:
         assert get_wsgi(app, f"/xsd/{name}")[1] == (ROOT / "xsd" / name).read_bytes()
+
+
+SSDN_WSDLS = {
+    "/connectors/webservice/KSZBCSSWebServiceConnectorPort": "KSZBCSSWebServiceConnector.wsdl",
+    "/SOA4520/TestConnectionServiceService/sendTestMessage": "TestConnectionService.wsdl",
+}
+
+
+def test_the_committed_ssdn_documents_are_what_the_code_generates():
+    from raas.wsgi import ssdn_documents
+
+    stale = "the committed SSDN WSDL/XSD files differ from the code: run `raas wsdl`"
+    generated = ssdn_documents(Settings().public_url)
+    for name, content in generated.items():
+        folder = ROOT / "wsdl" if name.endswith(".wsdl") else ROOT / "xsd" / "ssdn"
+        assert content == (folder / name).read_bytes(), f"{name}: {stale}"
+    committed = {p.name for p in (ROOT / "xsd" / "ssdn").iterdir()}
+    assert committed == {n for n in generated if n.endswith(".xsd")}, stale
+
+
+def test_the_public_url_changes_only_the_ssdn_soap_address(session_engine):
+    public_url = "https://raas.example.org"
+    app = create_app(Settings(public_url=public_url), engine=session_engine)
+    for path, name in SSDN_WSDLS.items():
+        committed = (ROOT / "wsdl" / name).read_bytes()
+        assert committed.count(COMMITTED_URL.encode()) == 1
+        status, served = get_wsgi(app, path, "wsdl")
+        assert status == "200 OK"
+        assert served == committed.replace(COMMITTED_URL.encode(), public_url.encode())
+        assert soap_address(served) == f"{public_url}{path}"
+        client = zeep.Client(str(ROOT / "wsdl" / name))
+        assert zeep_address(client) == f"{COMMITTED_URL}{path}"

@@ -255,6 +255,7 @@ def test_card_numbers_the_source_knows_prove_and_others_are_refused(live_url, cl
         (DUPONT, {"last_name": "Dupont"}, "77", "2026-01-01", None, "39000101"),
         (DUPONT, {"last_name": "Dupont"}, "902", "2026-02-01", "2026-01-01", "39000008"),
         (DUPONT, {"last_name": "Dupont"}, None, "2026-01-01", None, "31000007"),
+        (DUPONT, {"last_name": "Dupont"}, "902", "2026-02-30", None, "39000008"),
     ],
     ids=[
         "name",
@@ -265,6 +266,7 @@ def test_card_numbers_the_source_knows_prove_and_others_are_refused(live_url, cl
         "purpose",
         "period",
         "no-purpose",
+        "no-such-day",
     ],
 )
 def test_register_refusals(live_url, client, soap, users, ssin, proof, purpose, start, end, reason):
@@ -629,3 +631,19 @@ def test_metrics_and_the_log_line_cover_ssdn_requests_without_national_numbers(
         if not record.name.startswith(("zeep", "urllib3")):
             text_ = record.getMessage() + (record.exc_text or "")
             assert DUPONT not in text_ and UNKNOWN not in text_ and "00901234567" not in text_
+
+
+def test_two_service_requests_in_one_document_each_get_a_reply(live_url, client):
+    register(live_url)
+    document = doc.wrap(doc.manage_access(DUPONT, "LIST", "2026-01-01", proof=False))
+    second = (
+        "<ssdn:ServiceRequest><ssdn:ServiceId>OCMWCPASIdentifyPerson</ssdn:ServiceId>"
+        f"<ssdn:Version>20050930</ssdn:Version>{doc.identify_person(ssin=UNKNOWN, verify=False)}"
+        "</ssdn:ServiceRequest>"
+    )
+    document = document.replace("</ssdn:SSDNRequest>", second + "</ssdn:SSDNRequest>")
+    reply = send(live_url, document)
+    summaries = reply.findall(f"{{{doc.SERVICE}}}ServiceReply/{{{doc.COMMON}}}ResultSummary")
+    assert [s.findtext(f"{{{doc.COMMON}}}ReturnCode") for s in summaries] == ["0", "10000"]
+    assert doc.return_codes(reply)[:2] == ("10000", "NO")  # the global one: the worst
+    assert doc.registrations(reply) == [("902", "2026-01-01", None)]

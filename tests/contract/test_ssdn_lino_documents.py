@@ -170,3 +170,27 @@ def test_each_document_lino_sends_is_answered(live_url, lino_client, soap, users
         (person,) = doc.found_persons(reply)
         assert person["SocialSecurityUser"] == OTHER
         assert (person["LastName"], person["BirthDate"]) == ("Mustermann", "1938-06-01")
+
+
+def test_suds_sends_them_as_lino_does(live_url, lino_client) -> None:
+    """suds (Lino's SOAP library) from the committed WSDL: sendTestMessage, then sendXML."""
+    from suds.client import Client
+
+    from tests.conftest import ROOT
+
+    tester = Client(
+        (ROOT / "wsdl" / "TestConnectionService.wsdl").as_uri(),
+        location=live_url + doc.TEST_PATH,
+        cache=None,
+        timeout=30,
+    )
+    assert tester.service.sendTestMessage("are you there?") == "are you there?"
+    connector = Client(
+        (ROOT / "wsdl" / "KSZBCSSWebServiceConnector.wsdl").as_uri(),
+        location=live_url + doc.CONNECTOR_PATH,
+        cache=None,
+        timeout=30,
+    )
+    reply = doc.parse(str(connector.service.sendXML(DOCUMENTS[-1])))
+    assert doc.return_codes(reply) == ("0", "YES", "0", "YES")
+    assert doc.registrations(reply) == [("10", "2012-05-24", "2012-05-24")]

@@ -196,3 +196,23 @@ def test_names_follow_the_services_rules() -> None:
         "line 2: lastName: a name holds at least one letter",
         "line 3: firstName: a name has at most 200 characters",
     ]
+
+
+def test_optional_columns_give_card_numbers_and_an_address() -> None:
+    from raas.models.person_csv import parse_numbered_persons_csv
+    from raas.models.persons import Address, PersonDetails
+
+    details: list[PersonDetails] = []
+    header = HEADER + ",identityCardNumber,postalCode,municipality"
+    persons, errors = parse_numbered_persons_csv(
+        [header, f"{MAN},Peeters,Jan,1985-07-30,MALE,ACTIVE,,591-12,1000,Brussel"], details
+    )
+    assert errors == [] and len(persons) == 1
+    assert details == [PersonDetails(MAN, "591-12", None, Address("150", "1000", "Brussel"))]
+    _, errors = parse_numbered_persons_csv(
+        [header, f"{MAN},Peeters,Jan,1985-07-30,MALE,ACTIVE,,<x>,1000,Brussel"], details
+    )
+    assert errors == [
+        "line 2: identityCardNumber is not a card number "
+        "(up to 32 letters, digits, spaces, dots, dashes)"
+    ]

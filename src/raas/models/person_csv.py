@@ -3,6 +3,8 @@
 The header names the columns `ssin,lastName,firstName,birthDate,gender,status,replacedBy`, in any
 order. Every problem is reported with its line number, so one run shows all the mistakes in a
 file; a line with a problem yields no person. The register (RR or BIS) is derived from the ssin.
+Optional columns (`DETAIL_COLUMNS`) give card numbers and an address (the SSDN channel's proof of
+authentication and IdentifyPerson's Address).
 """
 
 from __future__ import annotations
@@ -103,13 +105,8 @@ def _check_header(names: list[str]) -> list[str]:
     repeated = sorted({name for name in names if names.count(name) > 1})
     errors += [f"line 1: column {name!r} appears more than once" for name in repeated]
     if errors:
-        errors.append(
-            "line 1: the header must be "
-            + ",".join(COLUMNS)
-            + " (optionally with "
-            + ",".join(DETAIL_COLUMNS)
-            + ")"
-        )
+        errors.append("line 1: optional columns: " + ",".join(DETAIL_COLUMNS))
+        errors.append("line 1: the header must be " + ",".join(COLUMNS))
     return errors
 
 

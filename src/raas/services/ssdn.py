@@ -24,7 +24,7 @@ from lxml import etree
 
 from raas.client_address import client_address
 from raas.models import ssdn
-from raas.models.errors import ServiceUnavailable
+from raas.models.errors import InvalidData, ServiceUnavailable
 from raas.models.inscriptions import PersonData
 from raas.models.persons import Person, PersonDetails
 from raas.models.ssdn import AuthorizedUser, Detail, Severity
@@ -259,8 +259,11 @@ class SsdnChannel:
         version: str,
         body: etree._Element,
     ) -> Reply:
-        request = _manage_access_request(body)
-        call.operation = f"ManageAccess.{request.action}"
+        call.operation = f"ManageAccess.{_text(body, 'Action', MANAGE_ACCESS_NS)}"
+        try:
+            request = _manage_access_request(body)
+        except InvalidData as error:  # a date the calendar does not have (2026-02-30)
+            return Reply(service_id, version, [usecases.refusal(error)])
         answer = usecases.manage_access(call.uow, caller, request)
 
         def write(parent: etree._Element, numbers: count[int]) -> None:
@@ -318,11 +321,11 @@ def _authorized_user(element: etree._Element | None) -> AuthorizedUser:
 
 
 def _date(text: str) -> date:
-    """A schema-valid t_Date (maybe with a time zone) as a date; MSG00004 when impossible."""
+    """A schema-valid t_Date (maybe with a time zone) as a date; InvalidData when impossible."""
     try:
         return date.fromisoformat(text[:10])
     except ValueError:
-        raise ContractFault("MSG00004", f"not a date: {text[:32]!r}") from None
+        raise InvalidData("not a date", date=text[:32]) from None
 
 
 def _person_data(element: etree._Element | None, ns: str) -> PersonData | None:

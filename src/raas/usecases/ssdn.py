@@ -14,12 +14,8 @@ from datetime import date
 from raas.authentic_source import StubAuthenticSource
 from raas.models import ssdn
 from raas.models.errors import (
-    CanceledSsin,
     DomainError,
     InvalidData,
-    InvalidSsin,
-    ServiceUnavailable,
-    UnknownSsin,
 )
 from raas.models.inscriptions import Inscription, PersonData, mismatches
 from raas.models.periods import Period
@@ -103,14 +99,26 @@ def registrations_for(uow: UowFactory, address: str) -> list[SsdnClient]:
 
 
 def admit(found: list[SsdnClient], user: AuthorizedUser, address: str) -> User:
-    """The organisation the request acts for: the registration its AuthorizedUser names."""
-    for client in found:
-        if user.matches(client):
-            return User(f"ssdn:{client.org_unit}", client.cbe_number, Role.CLIENT)
-    raise Refused(
+    """The organisation the request acts for: the registration its AuthorizedUser names.
+
+    Two organisations registered for the same network with the same AuthorizedUser cannot be
+    told apart: such a request is refused rather than given to either.
+    """
+    matching = [client for client in found if user.matches(client)]
+    organisations = {client.cbe_number for client in matching}
+    if len(organisations) == 1:
+        client = matching[0]
+        return User(f"ssdn:{client.org_unit}", client.cbe_number, Role.CLIENT)
+    described = (
         f"AuthorizedUser (OrgUnit {user.org_unit[:64]!r}, MatrixID {user.matrix_id[:16]!r}, "
-        f"MatrixSubID {user.matrix_sub_id[:16]!r}) matches no SSDN client of {address}"
+        f"MatrixSubID {user.matrix_sub_id[:16]!r})"
     )
+    if organisations:
+        raise Refused(
+            f"{described} from {address} matches SSDN clients of several organisations: "
+            f"{', '.join(sorted(organisations))}"
+        )
+    raise Refused(f"{described} matches no SSDN client of {address}")
 
 
 # -- ManageAccess ---------------------------------------------------------------------------------
@@ -162,7 +170,7 @@ def manage_access(uow: UowFactory, caller: User, request: ManageAccessRequest) -
         else:
             outcome = register.consult(uow, caller, request.ssin, type_dossier, window)
     except DomainError as error:
-        answer.details.append(_refusal(error))
+        answer.details.append(refusal(error))
         return answer
     answer.lines = [line for line in outcome.lines if line.period.overlaps(period)]
     if outcome.resolved is not None and outcome.resolved.replaced:
@@ -181,7 +189,8 @@ def _missing(answer: ServiceAnswer, name: str) -> ServiceAnswer:
     return answer
 
 
-def _refusal(error: DomainError) -> Detail:
+def refusal(error: DomainError) -> Detail:
+    """The SSDN detail of a refusal of the shared use cases."""
     information = tuple((k, str(v)) for k, v in error.information.items())[:5]
     return Detail(ssdn.reason_code(error), str(error), information)
 
@@ -233,7 +242,7 @@ def identify_person(uow: UowFactory, request: IdentifyPersonRequest) -> ServiceA
         else:
             _missing(answer, "SearchCriteria")
     except DomainError as error:
-        answer.details.append(_refusal(error))
+        answer.details.append(refusal(error))
     return answer
 
 
@@ -286,7 +295,7 @@ def _phonetically(uow: UowFactory, criteria: PhoneticCriteria, answer: ServiceAn
         _missing(answer, "BirthDate")
         return
     born = criteria.birth_date.strip()
-    if criteria.tolerance is None and not born.endswith(tuple("123456789")) and born[-2:] == "00":
+    if criteria.tolerance is None and born.endswith("-00"):  # an incomplete date
         answer.details.append(
             Detail(
                 ssdn.INCOMPLETE_DATE_WITHOUT_TOLERANCE,
@@ -310,11 +319,3 @@ def _phonetically(uow: UowFactory, criteria: PhoneticCriteria, answer: ServiceAn
         return
     with uow(autocommit=True) as tx:
         answer.persons = [(m.person, tx.person_details.get(m.person.ssin)) for m in matches]
-
-
-__all__ = [
-    "CanceledSsin",
-    "InvalidSsin",
-    "ServiceUnavailable",
-    "UnknownSsin",
-]

@@ -555,6 +555,11 @@ def _wsdl(args: argparse.Namespace) -> None:
     for name, content in ssdn_documents(Settings().public_url).items():
         folder = args.wsdl_dir if name.endswith(".wsdl") else args.xsd_dir / "ssdn"
         (folder / name).write_bytes(content)
+    from raas.services import notification_xsd
+
+    (args.xsd_dir / "notifications").mkdir(exist_ok=True)
+    for name, content in notification_xsd.schemas().items():
+        (args.xsd_dir / "notifications" / name).write_bytes(content)
     print(f"wrote {args.wsdl_dir}/ and {args.xsd_dir}/")
 
 

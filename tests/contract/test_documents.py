@@ -17,6 +17,8 @@ SERVICES = ("Register", "Identification", "LinkRegister", "Admin")
 COMMITTED_URL = "http://127.0.0.1:8080"
 SOAP_BINDING = "http://schemas.xmlsoap.org/wsdl/soap/"
 XSD_NAMES = sorted(path.name for path in (ROOT / "xsd").glob("*.xsd"))
+# Every schema committed under xsd/, in sub-folders too (notification files, SSDN documents).
+ALL_XSD_PATHS = sorted(str(p.relative_to(ROOT / "xsd")) for p in (ROOT / "xsd").rglob("*.xsd"))
 
 
 def committed_wsdl(service: str) -> bytes:
@@ -77,7 +79,43 @@ def test_the_served_xsd_is_the_committed_file(live_url, name):
     assert response.content == (ROOT / "xsd" / name).read_bytes()
 
 
-@pytest.mark.parametrize("path", ["/xsd/Nothing.xsd", "/xsd/../wsdl/Register.wsdl", "/Nothing"])
+@pytest.mark.parametrize("path", ALL_XSD_PATHS)
+def test_every_committed_schema_is_served_as_committed(live_url, path):
+    response = requests.get(f"{live_url}/xsd/{path}", timeout=10)
+    assert response.status_code == 200, path
+    assert response.headers["Content-Type"].startswith("text/xml")
+    assert response.content == (ROOT / "xsd" / path).read_bytes()
+
+
+def test_the_notification_schemas_written_by_make_wsdl_are_the_committed_ones():
+    from raas.services import notification_xsd
+
+    committed = {p.name for p in (ROOT / "xsd" / "notifications").iterdir()}
+    assert committed == set(notification_xsd.NAMES)
+    for name, content in notification_xsd.schemas().items():
+        assert content == (ROOT / "xsd" / "notifications" / name).read_bytes(), name
+
+
+def test_the_root_lists_the_wsdls_a_person_looks_for(live_url):
+    response = requests.get(f"{live_url}/", timeout=10)
+    assert response.status_code == 200
+    assert response.headers["Content-Type"].startswith("text/html")
+    for service in SERVICES:
+        assert f'href="{service}?wsdl"' in response.text
+    assert 'href="xsd/notifications/NotificationFile.xsd"' in response.text
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/xsd/Nothing.xsd",
+        "/xsd/../wsdl/Register.wsdl",
+        "/Nothing",
+        "/xsd/notifications/../../pyproject.toml",
+        "/xsd/notifications/Nothing.xsd",
+        "/xsd/notifications/__init__.py",
+    ],
+)
 def test_unknown_documents_are_not_found(live_url, path):
     response = requests.get(f"{live_url}{path}", timeout=10)
     assert response.status_code == 404

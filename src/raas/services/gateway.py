@@ -29,6 +29,7 @@ from raas.models.errors import AuthenticationFailed, ServiceUnavailable
 from raas.models.users import User
 from raas.services.documents import ServiceDocuments
 from raas.services.faults import FAULT_CODES, SOAP_ENV, ContractFault, fault_envelope
+from raas.services.notification_xsd import schemas as notification_schemas
 from raas.services.operation import Call
 from raas.services.ssdn import CONNECTOR_PATH, TEST_PATH, SsdnChannel
 
@@ -41,6 +42,8 @@ PASSWORD_TEXT = (  # a token type URI, not a password
 )
 _SSIN = re.compile(r"^[0-9]{11}$")
 # Tuples: a server may add to the header list it is given (wsgiref appends Content-Length).
+NOTIFICATION_SCHEMAS = notification_schemas()
+
 _XML = (("Content-Type", "text/xml; charset=utf-8"),)
 _TEXT = (("Content-Type", "text/plain; charset=utf-8"),)
 
@@ -95,6 +98,8 @@ class Gateway:
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "") or "/"
         method = environ.get("REQUEST_METHOD", "GET")
+        if path == "/" and method in ("GET", "HEAD"):
+            return self._index(start_response)
         if path == "/health" and method in ("GET", "HEAD"):
             return self._health(start_response)
         if path == "/metrics" and method == "GET":
@@ -106,6 +111,11 @@ class Gateway:
             name = path.removeprefix("/xsd/ssdn/")
             if name in self._ssdn_documents:
                 return _document(start_response, self._ssdn_documents[name])
+            return _plain(start_response, "404 Not Found", "no such schema\n")
+        if path.startswith("/xsd/notifications/") and method == "GET":
+            name = path.removeprefix("/xsd/notifications/")
+            if name in NOTIFICATION_SCHEMAS:
+                return _document(start_response, NOTIFICATION_SCHEMAS[name])
             return _plain(start_response, "404 Not Found", "no such schema\n")
         if path.startswith("/xsd/") and method == "GET":
             return self._xsd(path.removeprefix("/xsd/"), start_response)
@@ -338,6 +348,29 @@ class Gateway:
         if self._database_ok():
             return _plain(start_response, "200 OK", "ok\n")
         return _plain(start_response, "503 Service Unavailable", "database unavailable\n")
+
+    def _index(self, start_response: StartResponse) -> Iterable[bytes]:
+        """What a person opening the service's address in a browser needs: where the WSDLs are."""
+        services = [name.lstrip("/") for name in self._endpoints if name != "/Benchmark"]
+        items = "".join(
+            f'<li><a href="{name}?wsdl">{name}?wsdl</a></li>' for name in services
+        )
+        if self._ssdn is not None:
+            items += f'<li><a href="{CONNECTOR_PATH}?wsdl">{CONNECTOR_PATH}?wsdl</a> (SSDN)</li>'
+        schemas = "".join(
+            f'<li><a href="xsd/notifications/{name}">xsd/notifications/{name}</a></li>'
+            for name in NOTIFICATION_SCHEMAS
+        )
+        page = (
+            "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>RAAS</title></head>"
+            "<body><h1>RAAS: Register As A Service and LinkRegister</h1>"
+            f"<p>SOAP 1.1 services; generate a client from a WSDL:</p><ul>{items}</ul>"
+            f"<p>Notification file schemas:</p><ul>{schemas}</ul>"
+            '<p><a href="health">health</a> · <a href="metrics">metrics</a></p></body></html>'
+        ).encode()
+        headers = [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", str(len(page)))]
+        start_response("200 OK", headers)
+        return [page]
 
     def _xsd(self, name: str, start_response: StartResponse) -> Iterable[bytes]:
         if name not in self._xsds:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import date
 
 import pytest
@@ -222,6 +223,24 @@ def test_define_format_changes_what_is_accepted_without_a_release(soap, users):
 
 
 @pytest.mark.usefixtures("registry")
+def test_a_catastrophic_pattern_cannot_pin_a_worker(soap, users):
+    """`(A+)+B` backtracks for minutes in Python's re on 'A'*34+'C'; RE2 answers at once."""
+    admin = soap("Admin", users.admin)
+    answer = admin.DefineFormat(
+        country="LU", keyType="PASSPORT", pattern="(A+)+B", description="hostile"
+    )
+    assert outcome(answer) == ("OK", "MSG00000")
+    register = soap("LinkRegister", users.client)
+    started = time.perf_counter()
+    refused = create(register, key="A" * 34 + "C", country="LU", key_type="PASSPORT")
+    seconds = time.perf_counter() - started
+    assert outcome(refused) == ("NOK", "RAAS0003")
+    assert seconds < 5, f"the hostile key took {seconds:.1f} s"  # re: far beyond gunicorn's 30 s
+    accepted = create(register, key="AAAB", country="LU", key_type="PASSPORT")
+    assert outcome(accepted) == ("OK", "MSG00000")
+
+
+@pytest.mark.usefixtures("registry")
 def test_define_format_with_a_validator_and_normalisation_renormalises_stored_keys(
     soap, users
 ) -> None:
@@ -284,6 +303,8 @@ def test_renormalising_into_a_collision_is_refused(soap, users) -> None:
     ("country", "key_type", "pattern", "validator"),
     [
         ("BE", "PASSPORT", "[A-Z", None),  # not a regular expression
+        ("BE", "PASSPORT", "(?=[A-Z]{2})[A-Z0-9]{8}", None),  # look-ahead: RE2 cannot, refused
+        ("BE", "PASSPORT", "([A-Z])\\1[0-9]{6}", None),  # a back-reference: the same
         ("BE", "PASSPORT", ".+", "os.path"),  # not a stdnum module: never imported
         ("BE", "PASSPORT", ".+", "../../etc"),
         ("BE", "PASSPORT", ".+", "nl.nonexistent"),

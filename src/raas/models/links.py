@@ -9,10 +9,13 @@ applies when a key is stored and when it is searched, so `1112.22.333` finds `11
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from functools import lru_cache
+
+import re2
 
 from raas.models.errors import InvalidData, InvalidForeignKey
 from raas.models.foreign_keys import is_known_validator, validator
@@ -59,7 +62,7 @@ class KeyFormat:
 
     def accepts(self, key: str, country: str = "") -> bool:
         """True when the (already normalised) key matches the pattern and the validator."""
-        if len(key) > MAX_KEY_LENGTH or re.fullmatch(self.pattern, key) is None:
+        if len(key) > MAX_KEY_LENGTH or not _matcher(self.pattern)(key):
             return False
         return self.validator is None or validator(self.validator)(key, country)
 
@@ -83,6 +86,33 @@ DEFAULT_FORMAT = KeyFormat(
     description="At least 5 characters, at least one of them a digit (spaces removed, upper case)",
     pattern=r"(?=.*[0-9]).{5,}",
 )
+
+
+def _re2_options() -> re2.Options:
+    options = re2.Options()
+    options.log_errors = False  # a refused pattern is the caller's answer, not a stderr line
+    return options
+
+
+_RE2_OPTIONS = _re2_options()
+
+
+@lru_cache(maxsize=1024)
+def _matcher(pattern: str) -> Callable[[str], bool]:
+    """Whether a whole key matches `pattern`, in time linear in the key (RE2: no backtracking).
+
+    Only the default format, fixed in this code, is matched by Python's `re` (its look-ahead
+    is not RE2 syntax, and it runs in linear time). A stored pattern RE2 cannot compile (one
+    defined before RE2 was required) accepts no key rather than risk a runaway match.
+    """
+    if pattern == DEFAULT_FORMAT.pattern:
+        compiled = re.compile(pattern)
+        return lambda key: compiled.fullmatch(key) is not None
+    try:
+        linear = re2.compile(pattern, _RE2_OPTIONS)
+    except re2.error:
+        return lambda key: False
+    return lambda key: linear.fullmatch(key) is not None
 
 
 def format_for(formats: Iterable[KeyFormat], country: str, key_type: str) -> KeyFormat:
@@ -110,10 +140,20 @@ def new_format(
         # depending on the stack the caller already uses; refused the same way everywhere.
         raise InvalidData(f"the pattern nests groups more than {MAX_GROUP_DEPTH} deep")
     try:
+        # One syntax for everyone who reads the pattern (ConsultFormats shows it): Python's ...
         re.compile(pattern)
     except (re.error, OverflowError, RecursionError) as error:
         # a repeat count above re's maximum (`a{99999999999}`) is an OverflowError, not re.error
         raise InvalidData(f"the pattern is not a regular expression: {error}") from None
+    try:
+        # ... and RE2's, which matches in time linear in the key: no pattern can pin a worker.
+        re2.compile(pattern, _RE2_OPTIONS)
+    except (re2.error, OverflowError, RecursionError) as error:
+        reason = error.args[0].decode() if error.args and isinstance(error.args[0], bytes) else error
+        raise InvalidData(
+            f"the pattern is not a regular expression RE2 accepts "
+            f"(no look-around or back-references): {reason}"
+        ) from None
     if validator_name and not is_known_validator(validator_name):
         raise InvalidData("unknown validator", validator=validator_name)
     if not description.strip():

@@ -27,6 +27,9 @@ class Settings:
     benchmark_noop: bool = False  # mounts /Benchmark, the no-op operation of `make bench`
     # Reverse proxies whose X-Forwarded-For is believed (IPs or CIDRs, RAAS_TRUSTED_PROXIES).
     trusted_proxies: tuple[str, ...] = ()
+    # The longest a request may run before the service answers it with MSG00001 (0: no limit).
+    # `raas serve` sets it below gunicorn's worker timeout (RAAS_WORKER_TIMEOUT).
+    request_deadline_seconds: float = 0.0
 
     @property
     def embedded_pgdata(self) -> Path:
@@ -62,6 +65,7 @@ class Settings:
             log_json=env.get("RAAS_LOG_JSON", "").lower() in {"1", "true", "yes"},
             outbox=Path(env["RAAS_OUTBOX"]) if env.get("RAAS_OUTBOX") else None,
             benchmark_noop=env.get("RAAS_BENCHMARK_NOOP", "") == "1",
+            request_deadline_seconds=float(env.get("RAAS_REQUEST_DEADLINE_SECONDS", "0") or 0),
             trusted_proxies=tuple(
                 item.strip()
                 for item in env.get("RAAS_TRUSTED_PROXIES", "").split(",")

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import os
 import shutil
+import ssl
 import tempfile
 from typing import Any
 
+from gunicorn import util
 from gunicorn.app.base import BaseApplication
 from gunicorn.glogging import Logger
+from gunicorn.workers.sync import SyncWorker
 
 from raas import logs
 from raas.config import Settings
@@ -21,6 +24,41 @@ class _Logger(Logger):  # type: ignore[misc]
         super().setup(cfg)
         for handler in self.error_log.handlers:
             logs.dress(handler, Settings.from_env().log_json)
+
+
+class SoapSyncWorker(SyncWorker):  # type: ignore[misc]
+    """gunicorn's sync worker, whose own error answers are SOAP faults, not HTML pages.
+
+    gunicorn answers by itself what never reaches the application: an unreadable request
+    (`Content-Length: -5`, a broken request line or header) and a request whose worker was
+    aborted. Integrators' SOAP stacks expect an envelope: MSG00004 for the first, MSG00003 for
+    the second (the service's own deadline, see raas.services.gateway, normally answers first).
+    """
+
+    def handle_error(self, req: Any, client: Any, addr: Any, exc: BaseException) -> None:
+        from uuid import uuid4
+
+        from raas.services.faults import ContractFault, fault_envelope
+
+        unreadable = type(exc).__module__.startswith("gunicorn.http") or isinstance(
+            exc, ssl.SSLError
+        )
+        if unreadable:
+            self.log.warning("unreadable HTTP request from %s: %s", (addr or ("",))[0], exc)
+            fault = ContractFault("MSG00004", "the HTTP request cannot be read")
+        else:
+            if not isinstance(exc, SystemExit):  # SystemExit: gunicorn aborted this worker
+                self.log.exception("unexpected error outside the application")
+            fault = ContractFault("MSG00003")
+        body = fault_envelope(fault, str(uuid4()))
+        head = (
+            "HTTP/1.1 500 Internal Server Error\r\nConnection: close\r\n"
+            f"Content-Type: text/xml; charset=utf-8\r\nContent-Length: {len(body)}\r\n\r\n"
+        )
+        try:
+            util.write_nonblock(client, head.encode("latin-1") + body)
+        except Exception:  # the client is gone: nothing to answer
+            self.log.debug("could not send the fault")
 
 
 class _Gunicorn(BaseApplication):  # type: ignore[misc]
@@ -49,6 +87,11 @@ def worker_timeout() -> int:
     return max(2, int(os.environ.get("RAAS_WORKER_TIMEOUT", "30")))
 
 
+def request_deadline(timeout: int) -> float:
+    """The service's own limit per request: it answers a fault before gunicorn aborts it."""
+    return round(timeout - max(1.0, timeout * 0.2), 1)
+
+
 def serve(
     host: str, port: int, workers: int, certfile: str | None = None, keyfile: str | None = None
 ) -> None:
@@ -58,6 +101,7 @@ def serve(
     """
     # The workers' metrics meet in a directory of this run's own (see raas.metrics); it must be
     # named before any process imports prometheus_client, and is removed when the server stops.
+    os.environ.setdefault("RAAS_REQUEST_DEADLINE_SECONDS", str(request_deadline(worker_timeout())))
     metrics_dir = tempfile.mkdtemp(prefix="raas-metrics-")
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
     master = os.getpid()
@@ -80,7 +124,7 @@ def _run(
             **tls,
             "bind": f"{host}:{port}",
             "workers": max(1, workers),
-            "worker_class": "sync",
+            "worker_class": "raas.server.SoapSyncWorker",
             "timeout": worker_timeout(),
             "graceful_timeout": 10,
             "accesslog": None,  # the gateway logs one line per request, without payloads

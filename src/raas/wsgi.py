@@ -96,7 +96,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     wsdls = ssdn.documents(settings.public_url)
     return Gateway(
         endpoints=endpoints,
-        limits=GatewayLimits(settings.max_body_bytes, settings.max_xml_depth),
+        limits=GatewayLimits(
+            settings.max_body_bytes, settings.max_xml_depth, settings.request_deadline_seconds
+        ),
         authenticate=partial(
             usecases.authenticate,
             uow,

@@ -149,7 +149,8 @@ def new_format(
         # ... and RE2's, which matches in time linear in the key: no pattern can pin a worker.
         re2.compile(pattern, _RE2_OPTIONS)
     except (re2.error, OverflowError, RecursionError) as error:
-        reason = error.args[0].decode() if error.args and isinstance(error.args[0], bytes) else error
+        first = error.args[0] if error.args else error
+        reason = first.decode() if isinstance(first, bytes) else first
         raise InvalidData(
             f"the pattern is not a regular expression RE2 accepts "
             f"(no look-around or back-references): {reason}"

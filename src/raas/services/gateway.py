@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import logging
 import re
+import signal
+import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
@@ -67,6 +70,33 @@ class Endpoint:
 class GatewayLimits:
     max_body_bytes: int
     max_depth: int
+    deadline_seconds: float = 0.0  # 0: no limit (tests, one thread per request)
+
+
+class RequestDeadline(BaseException):  # noqa: N818 - not an error of the caller's
+    """The request ran past the service's deadline (a BaseException, so no handler on the way
+    - spyne's, a retry loop - mistakes it for an error of its own; `with` blocks still roll back).
+    """
+
+
+@contextmanager
+def _deadline(seconds: float) -> Iterator[None]:
+    """Raise RequestDeadline in this request after `seconds` (gunicorn's sync worker: one
+    request per process, in the main thread; elsewhere, e.g. threaded test servers, no limit)."""
+    if seconds <= 0 or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expire(signum: int, frame: Any) -> None:
+        raise RequestDeadline
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 class Gateway:
@@ -173,7 +203,17 @@ class Gateway:
     ) -> Iterable[bytes]:
         started = time.perf_counter()
         try:
-            status_line, headers, body = handle(call, environ)
+            with _deadline(self._limits.deadline_seconds):
+                status_line, headers, body = handle(call, environ)
+        except RequestDeadline:
+            seconds = self._limits.deadline_seconds
+            log.warning("ticket=%s the request ran past the %s s deadline", call.ticket, seconds)
+            fault = ContractFault(
+                "MSG00001", f"the request could not be completed within {seconds:g} s"
+            )
+            call.status_code = fault.code
+            status_line, headers = "500 Internal Server Error", list(_XML)
+            body = fault_envelope(fault, str(call.ticket))
         except Exception as error:
             fault = error if isinstance(error, ContractFault) else ContractFault("MSG00003")
             if fault is not error:

@@ -7,6 +7,7 @@ from functools import partial
 from typing import Any
 
 import spyne.const
+from spyne.model.fault import Fault
 from spyne.server.wsgi import WsgiApplication
 from sqlalchemy import Engine
 
@@ -42,6 +43,22 @@ for _name in (
     "spyne.protocol.soap.soap11",
 ):
     logging.getLogger(_name).disabled = True
+
+
+class _NoClientFaults(logging.Filter):
+    """Drops spyne's records of a client fault: a request it cannot deserialize (a year 10000)
+    is the caller's mistake, logged by the gateway as one line with MSG00004, not at ERROR with a
+    traceback. The service's own faults still reach the log."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        fault = record.msg if isinstance(record.msg, Fault) else None
+        if fault is None and record.exc_info:
+            fault = record.exc_info[1] if isinstance(record.exc_info[1], Fault) else None
+        return fault is None or "Client" not in str(fault.faultcode)
+
+
+for _name in ("spyne.server._base", "spyne.server.wsgi"):
+    logging.getLogger(_name).addFilter(_NoClientFaults())
 logging.getLogger("spyne").setLevel(logging.WARNING)
 
 # spyne runs a full gc.collect() when a request ends, at most once a second per process, to close

@@ -8,6 +8,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 from lxml import etree
 
@@ -61,6 +63,26 @@ def test_a_schema_valid_value_python_cannot_hold_is_a_structure_fault(
     assert (status, code) == ("500", "MSG00004")
     assert "could not be validated" in diagnostic or "cannot be read" in diagnostic
     assert fingerprint(engine) == before
+
+
+@pytest.mark.parametrize(
+    "xml",
+    [
+        inscribe("10000-01-01"),
+        inscribe("-0001-01-01"),
+        inscribe("2025-01-01", "10000-01-01T00:00:00"),
+    ],
+    ids=["year-10000", "year-minus-1", "timestamp-year-10000"],
+)
+def test_a_value_python_cannot_hold_is_logged_as_one_line_without_a_traceback(
+    fuzz_app, world, caplog, xml
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    assert ask(fuzz_app, world, "Register", xml)[:2] == ("500", "MSG00004")
+    server = [r for r in caplog.records if not r.name.startswith(("zeep", "urllib3"))]
+    assert [r for r in server if r.levelno >= logging.ERROR or r.exc_info] == []
+    (line,) = [r.getMessage() for r in server if r.name == "raas.request"]
+    assert "status=MSG00004" in line
 
 
 @pytest.mark.parametrize("pattern", ["a{99999999999}", "(" * 500 + ")" * 500])

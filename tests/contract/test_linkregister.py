@@ -447,3 +447,13 @@ def test_the_audit_names_the_persons_a_consultation_found(soap, users, persons, 
             select(audit_log).where(audit_log.c.ticket_cbss == answer.informationCBSS.ticketCBSS)
         ).one()
     assert (row.operation, row.ssins) == ("ConsultLinksByForeignKey", [ACTIVE])
+
+
+@pytest.mark.usefixtures("registry")
+def test_whitespace_uncovered_by_a_removed_character_is_stripped_too(soap, users, persons) -> None:
+    """`.\t111222333`: the dot is layout, the tab surrounding whitespace: a valid Dutch BSN."""
+    register = soap("LinkRegister", users.client)
+    made = create(register, key=".\t111222333", country="NL", key_type="NATIONAL_NUMBER")
+    assert (outcome(made), made.link.foreignKey) == (("OK", "MSG00000"), "111222333")
+    found = register.ConsultLinksByForeignKey(foreignKey="111222333", country="NL")
+    assert outcome(found) == ("DATA_FOUND", "MSG00000")

@@ -34,16 +34,21 @@ class CaseFolding(StrEnum):
 
 @dataclass(frozen=True)
 class Normalisation:
-    """Surrounding whitespace is always stripped; then `remove` goes and the case is folded."""
+    """The case is folded, `remove` goes, then surrounding whitespace is stripped.
+
+    In this order applying it twice changes nothing: whitespace a removed character uncovers
+    (`".\t123"`) is stripped too, and a character to remove that folding produces goes as well.
+    """
 
     remove: str = " "
     case: CaseFolding = CaseFolding.UPPER
 
     def apply(self, key: str) -> str:
-        key = key.strip().translate({ord(c): None for c in self.remove})
         if self.case is CaseFolding.UPPER:
-            return key.upper()
-        return key.lower() if self.case is CaseFolding.LOWER else key
+            key = key.upper()
+        elif self.case is CaseFolding.LOWER:
+            key = key.lower()
+        return key.translate({ord(c): None for c in self.remove}).strip()
 
 
 @dataclass(frozen=True)

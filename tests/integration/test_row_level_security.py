@@ -257,3 +257,63 @@ def test_only_the_security_definer_helpers_cross_organisations(
     with service(service_engine, None) as conn:
         found = conn.execute(text("SELECT username, cbe_number FROM raas_login('rls-user-b')"))
         assert found.all() == [("rls-user-b", B)]  # one user, by its exact name only
+
+
+@pytest.fixture()
+def reports_and_deleted_links(two_organisations: None, engine: Engine) -> None:
+    """A report and a deleted link of each of A and B, written by the owner."""
+    with engine.begin() as conn:
+        for number, cbe in enumerate((A, B), start=1):
+            row = {"c": cbe, "n": 900 + number, "s": SSIN, "t": uuid4()}
+            conn.execute(
+                text(
+                    "INSERT INTO link_reports (link_id, cbe_number, username, reason) "
+                    "VALUES (:n, :c, 'someone', 'a reason naming a person')"
+                ),
+                row,
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO deleted_links (link_id, ssin, country, key_type, foreign_key, "
+                    "validity, cbe_number, created_at, deleted_by, deleted_by_cbe_number, "
+                    "ticket_cbss) VALUES (:n, :s, 'NL', 'NATIONAL_NUMBER', '111222333', "
+                    "'(,)', :c, now(), 'admin', :c, :t)"
+                ),
+                row,
+            )
+
+
+@pytest.mark.parametrize("table", ["link_reports", "deleted_links"])
+def test_clients_see_no_link_report_or_deleted_link_and_admins_see_all(
+    reports_and_deleted_links: None, service_engine: Engine, table: str
+) -> None:
+    with service(service_engine, CLIENT_A) as conn:
+        assert organisations_seen(conn, table) == set()  # not even their own
+    with service(service_engine, None) as conn:
+        assert organisations_seen(conn, table) == set()
+    with service(service_engine, ADMIN) as conn:
+        assert organisations_seen(conn, table) == {A, B}
+
+
+def test_a_client_files_a_report_only_in_its_own_name(
+    reports_and_deleted_links: None, service_engine: Engine
+) -> None:
+    insert = (
+        "INSERT INTO link_reports (link_id, cbe_number, username, reason) "
+        "VALUES (1, :c, 'u', 'wrong key')"
+    )
+    with service(service_engine, CLIENT_A) as conn:
+        conn.execute(text(insert), {"c": A})
+    with service(service_engine, CLIENT_A) as conn, pytest.raises(DBAPIError) as refused:
+        conn.execute(text(insert), {"c": B})
+    assert "row-level security" in str(refused.value)
+    with service(service_engine, CLIENT_A) as conn, pytest.raises(DBAPIError) as refused:
+        conn.execute(
+            text(
+                "INSERT INTO deleted_links (link_id, ssin, country, key_type, foreign_key, "
+                "validity, cbe_number, created_at, deleted_by, deleted_by_cbe_number, "
+                "ticket_cbss) VALUES (5, :s, 'NL', 'X', 'k', '(,)', :c, now(), 'u', :c, :t)"
+            ),
+            {"s": SSIN, "c": A, "t": uuid4()},
+        )
+    assert "row-level security" in str(refused.value)

@@ -272,23 +272,28 @@ def test_links_move_and_a_key_the_successor_holds_is_deleted(uow, raas, engine) 
     assert gone.ticket_cbss is not None
 
 
-def test_the_event_goes_to_the_organisations_holding_either_ssin_today(uow, raas) -> None:
+def test_the_event_goes_to_every_organisation_holding_a_line_of_either_ssin(uow, raas) -> None:
+    """The move rewrites every line of A, whatever its period: every holder is told."""
     day = today()
     _inscribe(uow, ORG_1, A, "902", day - timedelta(days=10))  # holds A today
-    _inscribe(uow, ORG_2, B, "0", day, day)  # holds B today only
+    _inscribe(uow, ORG_2, B, "0", day + timedelta(days=30), day + timedelta(days=40))  # future B
     _inscribe(uow, ORG_3, A, "902", D("2020-01-01"), day - timedelta(days=1))  # ended yesterday
     _inscribe(uow, ORG_4, OTHER, "902", D("2020-01-01"))  # holds neither
     done = raas("source", "replace", A, B)
-    assert done.code == 0 and "event for 2 organisations" in done.out
+    assert done.code == 0 and "event for 3 organisations" in done.out
     assert _events(uow, "SSIN_REPLACEMENT") == [
         Event(
             kind="SSIN_REPLACEMENT",
             ssin=A,
             event_date=day,
             payload={"oldSsin": A, "newSsin": B, "activeSsin": B},
-            recipients=(ORG_1, ORG_2),
+            recipients=tuple(sorted((ORG_1, ORG_2, ORG_3))),
         )
     ]
+    # Identification data keep the rule "a line on the event's day": ORG_3's ended yesterday.
+    assert raas("source", "update", B, "--first-name", "Renamed").code == 0
+    (update,) = _events(uow, "IDENTIFICATION_DATA")
+    assert update.recipients == (ORG_1,)
 
 
 def test_replacing_waits_for_a_writer_holding_the_person(uow) -> None:

@@ -36,6 +36,7 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    text,
     update,
 )
 from sqlalchemy.dialects.postgresql import DATERANGE, ExcludeConstraint, Range, insert
@@ -147,6 +148,14 @@ deleted_links = Table(
     Column("ticket_cbss", Uuid, nullable=False),
     Column("report_id", BigInteger),
 )
+
+# No RETURNING (SQLAlchemy's insert() adds one for the key): a client files reports but may not
+# read them, and RETURNING would need it to (row-level security, migration 0011).
+_FILE_REPORT = text(
+    "INSERT INTO link_reports (link_id, cbe_number, username, reason) "
+    "VALUES (:link_id, :cbe_number, :username, :reason)"
+)
+_LAST_REPORT_ID = text("SELECT currval(pg_get_serial_sequence('link_reports', 'id'))")
 
 # Who `deleted_links` names when a replacement deleted a link.
 AUTHENTIC_SOURCE = "authentic-source"
@@ -410,10 +419,9 @@ class LinkRepository:
 
     def report(self, link_id: int, cbe_number: str, username: str, reason: str) -> int:
         """Queue a report on a link for the admins; its reportId."""
-        stmt = link_reports.insert().values(
-            link_id=link_id, cbe_number=cbe_number, username=username, reason=reason
-        )
-        return int(self._conn.execute(stmt.returning(link_reports.c.id)).scalar_one())
+        values = {"link_id": link_id, "cbe_number": cbe_number, "username": username}
+        self._conn.execute(_FILE_REPORT, {**values, "reason": reason})
+        return int(self._conn.execute(_LAST_REPORT_ID).scalar_one())
 
     def reports(self, open_only: bool | None) -> list[LinkReport]:
         """Every report (open_only None), the open ones (True) or the closed ones (False)."""

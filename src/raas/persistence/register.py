@@ -177,8 +177,9 @@ class RegisterRepository:
             self._conn.execute(delete(register_lines).where(register_lines.c.ssin == old))
         return len(moved)
 
-    def holders(self, ssins: Iterable[str], on: date) -> set[str]:
-        """The organisations with a line of one of these ssins on that day (any typeDossier).
+    def holders(self, ssins: Iterable[str], on: date | None) -> set[str]:
+        """The organisations with a line of one of these ssins on that day (any typeDossier;
+        `on` None: a line of any period).
 
         Through raas_holders (migration 0007): the service's role sees only its caller's lines,
         and an identification change goes to every organisation holding the person.

@@ -129,7 +129,7 @@ def replace(uow: UowFactory, old: str, new: str) -> Replacement:
 
     In one transaction `old` becomes REPLACED by `new`, every organisation's lines and every
     link of `old` move to the active end of `new`'s chain (merged with those it has), and a
-    SSIN_REPLACEMENT event goes to the organisations holding either of them today. A `new`
+    SSIN_REPLACEMENT event goes to the organisations holding a line (any period) of either. A `new`
     the source does not know yet is created with `old`'s data.
     """
     check_replacement(old, new)
@@ -194,7 +194,8 @@ def _move(
 ) -> Replacement:
     old = person.ssin
     day = today()
-    recipients = tuple(sorted(tx.register.holders([old, active], day)))
+    # The move rewrites every line of `old`, past and future ones too: each holder is told.
+    recipients = tuple(sorted(tx.register.holders([old, active], None)))
     lines = tx.register.move(old, active)
     moved, deleted = tx.links.move(old, active, uuid4())
     tx.persons.update(dataclasses.replace(person, status=PersonStatus.REPLACED, replaced_by=new))

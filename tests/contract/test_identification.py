@@ -544,3 +544,30 @@ def test_recall_at_5_on_belgian_name_variants(soap, users, engine) -> None:
         print("missed:", miss)
     # Without a first name, exact homonyms born a few days away legitimately share the top 5.
     assert recall[True] >= 0.95 and recall[False] >= 0.90
+
+
+@pytest.mark.parametrize(
+    ("field", "name"),
+    [
+        ("lastName", "Dupont\u202etnoP"),  # right-to-left override: shows as "DupontPont"
+        ("firstName", "Jan\u200b"),  # zero-width space
+        ("lastName", "Peeters\u2066"),  # left-to-right isolate
+        ("firstName", "Ma\u00adrie"),  # soft hyphen
+    ],
+)
+def test_invisible_formatting_characters_in_a_name_are_refused(
+    soap, users, few, engine, field, name
+) -> None:
+    identification = soap("Identification", users.client)
+    names = {"lastName": "Nowak", "firstName": "Piotr", field: name}
+    with engine.connect() as conn:
+        before = conn.scalar(text("SELECT count(*) FROM source_persons"))
+    answer = identification.RegisterPerson(**names, birthDate="1970-06-15", gender="MALE")
+    assert _status(answer) == ("NOK", "MSG00008")
+    assert field in _info(answer)
+    assert "invisible formatting" in answer.status.description
+    updated = identification.UpdatePerson(ssin=BIS_MAN, **{field: name})
+    assert _status(updated) == ("NOK", "MSG00008") and field in _info(updated)
+    with engine.connect() as conn:
+        assert conn.scalar(text("SELECT count(*) FROM source_persons")) == before
+    assert identification.SearchPersonBySsin(ssin=BIS_MAN).person.lastName == "Müller"

@@ -107,7 +107,7 @@ def test_every_operation_has_a_committed_example_request_and_response(recorded, 
     run("Inscribe", client,
         f"Inscribe {key} --period.beginDate 2025-01-01 --period.endDate 2025-06-30 "
         "--personData.lastName PEETERS --personData.birthDate 1985-03-00 --ticket my-ref-1",
-        note="With person data (checked against the source, names without case or accents; "
+        note="With person data (checked against the source, by the rule for names of § 3; "
         "a birth date on the parts both know) and the caller's own ticket, echoed back.")
     run("Inscribe-merge", client, f"Inscribe {key} --period.beginDate 2025-07-01",
         note="2025-07-01 touches the line ending 2025-06-30: the two become one open-ended line.")

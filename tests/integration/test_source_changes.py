@@ -407,6 +407,8 @@ def test_update_follows_a_replaced_ssin(uow, raas) -> None:
         ((A, "--birth-date", "1985-02-30"), "not a valid"),
         ((A, "--last-name=12"), "letter"),
         ((A, "--last-name", "Dupont\x01"), "control"),
+        ((A, "--last-name", "Dupont\u202etnoP"), "invisible formatting"),  # right-to-left override
+        ((A, "--first-name", "Jan\u200b"), "U+200B"),  # zero-width space
         ((A, "--first-name", "J" * 201), "at most 200"),
         ((A, "--nationality", "Belgian"), "alpha-2"),
     ],

@@ -78,12 +78,15 @@ def test_default_foreign_key_format(key: str, accepted: bool) -> None:
 # -- person data given with an inscription ------------------------------------------------------
 
 
-def test_names_are_compared_without_case_accents_hyphens_or_extra_spaces() -> None:
-    from raas.models.inscriptions import comparable
+def test_names_are_compared_on_their_letters_and_digits_only() -> None:
+    from raas.models.inscriptions import same_name
 
-    assert comparable("  Lefèvre-Dupont ") == comparable("LEFEVRE   dupont") == "lefevre dupont"
-    assert comparable("Müller") == comparable("muller")
-    assert comparable("Vandenbroucke") != comparable("Van den Broucke")
+    assert same_name("  Lefèvre-Dupont ", "LEFEVRE   dupont")
+    assert same_name("PetitJean", "Petit-Jean") and same_name("PETIT JEAN", "Petit-Jean")
+    assert same_name("Müller", "muller")
+    assert same_name("D'Hondt", "Dhondt") and same_name("Vandenbroucke", "Van den Broucke")
+    assert not same_name("Petitjan", "Petit-Jean")
+    assert not same_name("Dupont", "Dupond")
 
 
 @pytest.mark.parametrize(

@@ -181,7 +181,8 @@ def test_good_lines_are_kept_and_line_numbers_count_blank_and_multiline_records(
     # a line break is no part of a name; the record still counts its two lines
     assert [person.ssin for person in persons] == [BIS_MAN]
     assert errors == [
-        "line 2: lastName: a name holds no control or unassigned characters",
+        "line 2: lastName: a name holds no control, invisible formatting or unassigned "
+        "characters (here U+000A)",
         "line 5: birthDate '2001-02-30' is not a date YYYY-MM-DD, YYYY-MM-00 or YYYY-00-00",
     ]
 

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass
 
 from raas.models.errors import InvalidData
 from raas.models.periods import Period
-from raas.models.persons import Gender, IncompleteDate, Person
+from raas.models.persons import Gender, IncompleteDate, Person, comparable_name
 
 
 @dataclass(frozen=True)
@@ -32,11 +31,9 @@ class PersonData:
 def mismatches(given: PersonData, person: Person) -> list[str]:
     """The wire names of the given fields that disagree with the source's person."""
     wrong = []
-    if given.last_name is not None and comparable(given.last_name) != comparable(person.last_name):
+    if given.last_name is not None and not same_name(given.last_name, person.last_name):
         wrong.append("lastName")
-    if given.first_name is not None and comparable(given.first_name) != comparable(
-        person.first_name
-    ):
+    if given.first_name is not None and not same_name(given.first_name, person.first_name):
         wrong.append("firstName")
     if given.birth_date is not None and not same_date(_parse(given.birth_date), person.birth_date):
         wrong.append("birthDate")
@@ -52,11 +49,9 @@ def _parse(birth_date: str) -> IncompleteDate:
         raise InvalidData(f"birthDate is not a date: {error}", birthDate=birth_date) from None
 
 
-def comparable(name: str) -> str:
-    """A name without case, accents, hyphens, extra spaces: `Lefèvre-Dupont` ~ `lefevre dupont`."""
-    decomposed = unicodedata.normalize("NFKD", name)
-    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return " ".join(bare.casefold().replace("-", " ").split())
+def same_name(given: str, known: str) -> bool:
+    """True when the names have the same letters and digits (see `comparable_name`)."""
+    return comparable_name(given) == comparable_name(known)
 
 
 def same_date(a: IncompleteDate, b: IncompleteDate) -> bool:

@@ -14,6 +14,11 @@ from raas.models.ssin import Register
 _INCOMPLETE_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 _NATIONALITY = re.compile(r"[A-Z]{2}")
 NAME_MAX_LENGTH = 200  # as the services' NameType
+# Control, surrogate, private-use and unassigned characters, and the invisible ones: format
+# characters (bidirectional overrides such as U+202E, zero-width spaces and joiners, soft hyphens)
+# and line or paragraph separators. A name holding one would travel into notification files and
+# other systems looking like another name.
+_REFUSED_IN_NAMES = {"Cc", "Cs", "Co", "Cn", "Cf", "Zl", "Zp"}
 
 
 def name_problem(name: str) -> str | None:
@@ -22,9 +27,20 @@ def name_problem(name: str) -> str | None:
         return "a name cannot be empty"
     if len(name) > NAME_MAX_LENGTH:
         return f"a name has at most {NAME_MAX_LENGTH} characters"
-    if any(unicodedata.category(c) in ("Cc", "Cs", "Co", "Cn") for c in name):
-        return "a name holds no control or unassigned characters"
+    if refused := [c for c in name if unicodedata.category(c) in _REFUSED_IN_NAMES]:
+        return (
+            "a name holds no control, invisible formatting or unassigned characters "
+            f"(here U+{ord(refused[0]):04X})"
+        )
     return None
+
+
+def comparable_name(name: str) -> str:
+    """A name as two names are compared: only its letters and digits count, without case or
+    accents (`Petit-Jean` = `PetitJean` = `petit jean`, `D'Hondt` = `Dhondt`, `Müller` =
+    `Muller`). The one rule for every comparison of person data with the source."""
+    decomposed = unicodedata.normalize("NFKD", name)
+    return "".join(c for c in decomposed if c.isalnum() and not unicodedata.combining(c)).casefold()
 
 
 def is_nationality(code: str) -> bool:

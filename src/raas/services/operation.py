@@ -20,7 +20,7 @@ from spyne.error import ValidationError
 from spyne.model.fault import Fault
 from spyne.protocol.soap import Soap11
 
-from raas.models.errors import DomainError, ServiceUnavailable
+from raas.models.errors import DomainError, InvalidData, ServiceUnavailable
 from raas.models.users import User
 from raas.services.fast_xml import FastSoap11
 from raas.services.faults import ContractFault, fault_detail
@@ -61,6 +61,15 @@ def status(value: str, code: str = "MSG00000", **information: str) -> Status:
     )
 
 
+def refusal(kind: Kind, error: DomainError) -> Status:
+    """The status of a refused request; for invalid data the description says what is wrong
+    (`The request contains invalid data: a name holds no … (here U+202E)`)."""
+    answer = status(refused_value(kind), code_of(error), **error.information)
+    if isinstance(error, InvalidData):
+        answer.description = f"{answer.description}: {error}"
+    return answer
+
+
 def found(items: list[Any] | None) -> Status:
     """DATA_FOUND, or NO_DATA_FOUND with MSG00100 when `items` is empty."""
     return status("DATA_FOUND") if items else status("NO_DATA_FOUND", "MSG00100")
@@ -84,9 +93,7 @@ def operation(request: type, response: type, kind: Kind) -> Callable[[Callable[.
             try:
                 answer = fn(call, request_element)
             except DomainError as error:
-                answer = response(
-                    status=status(refused_value(kind), code_of(error), **error.information)
-                )
+                answer = response(status=refusal(kind, error))
             except ContractFault as error:
                 raise _fault(call, error) from None
             except ServiceUnavailable:

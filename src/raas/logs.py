@@ -1,4 +1,4 @@
-"""Logging set-up: one line per record, national numbers masked whatever logged them.
+"""Logging set-up: one line per record, national numbers and key values masked whatever logged them.
 
 The gateway never logs payloads and spyne's payload loggers are silenced, but an exception's
 message can still quote data (a database error naming a key, say). Every handler therefore masks
@@ -13,11 +13,22 @@ import re
 
 _NATIONAL_NUMBER = re.compile(r"(?<![0-9A-Za-z])[0-9]{11}(?![0-9A-Za-z])")
 MASK = "<ssin>"
+# PostgreSQL's DETAIL of a constraint error quotes the row: `Key (country, key_type,
+# foreign_key)=(NL, PASSPORT, XN123456) already exists` or `… conflicts with existing key (…)=(…)`.
+_KEY_VALUES = re.compile(
+    r"\)=\(.*?\)(?= already exists| conflicts with existing key| is |\.?\s*$)", re.M
+)
+# Statement values, should a library print them ([parameters: …]): never written.
+_PARAMETERS = re.compile(r"\[parameters: .*?\]\s*(?=\n|\(Background|$)", re.S)
+KEY_MASK = ")=(<values>)"
 FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
 
 
 def mask(text: str) -> str:
-    """`text` with every stand-alone run of eleven digits replaced by <ssin>."""
+    """`text` without national numbers (every stand-alone run of eleven digits becomes <ssin>),
+    nor the values of a database error's key or statement (foreign keys among them)."""
+    text = _KEY_VALUES.sub(KEY_MASK, text)
+    text = _PARAMETERS.sub("[parameters hidden] ", text)
     return _NATIONAL_NUMBER.sub(MASK, text)
 
 

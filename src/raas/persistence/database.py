@@ -73,7 +73,9 @@ def _start_embedded(settings: Settings) -> URL:
 def create_database_if_missing(url: URL) -> bool:
     """Create the database `url` names when it does not exist; True when it was created."""
     assert url.database, "the database URL must name a database"
-    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    admin = create_engine(
+        url.set(database="postgres"), isolation_level="AUTOCOMMIT", hide_parameters=True
+    )
     try:
         with admin.connect() as conn:
             exists = conn.scalar(
@@ -113,6 +115,8 @@ def make_engine(
         max_overflow=pool_size,
         pool_recycle=1800,
         connect_args=connect_args,
+        # An error's text never carries the statement's values (ssins, foreign keys) to a log.
+        hide_parameters=True,
     )
     event.listen(engine, "checkout", _drop_if_closed_by_server)
     return engine

@@ -28,7 +28,7 @@ def alembic_config(url: URL) -> Config:
 def upgrade(url: URL) -> None:
     """Create the database when it is missing and apply every migration."""
     create_database_if_missing(url)
-    engine = create_engine(url)
+    engine = create_engine(url, hide_parameters=True)
     try:
         with engine.begin() as conn:
             cfg = alembic_config(url)
@@ -40,7 +40,7 @@ def upgrade(url: URL) -> None:
 
 def check(url: URL) -> None:
     """Raise when the tables in code and the migrations disagree (alembic check)."""
-    engine = create_engine(url)
+    engine = create_engine(url, hide_parameters=True)
     try:
         with engine.connect() as conn:
             cfg = alembic_config(url)
@@ -57,7 +57,7 @@ def is_current(url: URL) -> bool:
     from sqlalchemy.exc import OperationalError
 
     head = ScriptDirectory.from_config(alembic_config(url)).get_current_head()
-    engine = create_engine(url)
+    engine = create_engine(url, hide_parameters=True)
     try:
         with engine.connect() as conn:
             return MigrationContext.configure(conn).get_current_revision() == head

@@ -12,6 +12,7 @@ from spyne.server.wsgi import WsgiApplication
 from sqlalchemy import Engine
 
 from raas import usecases
+from raas.client_address import trusted_networks
 from raas.config import Settings
 from raas.metrics import Metrics
 from raas.models.users import LoginPolicy
@@ -114,7 +115,10 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     return Gateway(
         endpoints=endpoints,
         limits=GatewayLimits(
-            settings.max_body_bytes, settings.max_xml_depth, settings.request_deadline_seconds
+            settings.max_body_bytes,
+            settings.max_xml_depth,
+            settings.request_deadline_seconds,
+            trusted_networks(settings.trusted_proxies),
         ),
         authenticate=partial(
             usecases.authenticate,

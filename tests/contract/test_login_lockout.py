@@ -124,3 +124,57 @@ def test_old_failures_are_purged(list_type_dossiers: Call, users: Users, engine:
     with engine.connect() as conn:
         kept = conn.scalars(text("SELECT username FROM login_failures")).all()
     assert kept == ["someone-3"]
+
+
+@pytest.fixture()
+def behind_proxy(service_engine: Engine) -> Iterator[Callable[[str, str, str, str], str]]:
+    """`call(username, password, peer, forwarded_for)` against a service trusting 127.0.0.9."""
+    settings = Settings(
+        auth_max_failures=MAX_FAILURES,
+        auth_lock_seconds=LOCK_SECONDS,
+        trusted_proxies=("127.0.0.9",),
+    )
+    with serving(create_app(settings, engine=service_engine)) as url:
+
+        def call(username: str, password: str, peer: str, forwarded_for: str) -> str:
+            session = requests.Session()
+            session.mount("http://", _FromAddress(peer))
+            session.headers["X-Forwarded-For"] = forwarded_for
+            client = zeep.Client(
+                str(ROOT / "wsdl" / "Register.wsdl"),
+                wsse=UsernameToken(username, password),
+                transport=Transport(session=session),
+            )
+            proxy = client.create_service(next(iter(client.wsdl.bindings)), f"{url}/Register")
+            try:
+                return str(proxy.ListTypeDossiers().status.code)
+            except zeep.exceptions.Fault as fault:
+                return str(fault.detail.find(".//{urn:raas:common:v1}reasonCode").text)
+            finally:
+                session.close()
+
+        yield call
+
+
+def test_behind_a_trusted_proxy_one_clients_failures_do_not_lock_out_the_others(
+    behind_proxy, users: Users, engine: Engine
+) -> None:
+    proxy = "127.0.0.9"
+    for _ in range(MAX_FAILURES):
+        assert behind_proxy(users.client, "wrong password!", proxy, "198.51.100.7") == "MSG00014"
+    # That client is locked out …
+    assert behind_proxy(users.client, PASSWORD, proxy, "198.51.100.7") == "MSG00014"
+    # … the username's other users, behind the same proxy, are not.
+    assert behind_proxy(users.client, PASSWORD, proxy, "203.0.113.20") == "MSG00100"
+    assert "from 198.51.100.7 refused: locked" in notes(engine)[-1]
+
+
+def test_the_forwarded_header_of_an_untrusted_peer_is_ignored(
+    behind_proxy, users: Users, engine: Engine
+) -> None:
+    peer = "127.0.0.10"  # not a trusted proxy: its X-Forwarded-For is anyone's invention
+    for n in range(MAX_FAILURES):
+        forged = f"198.51.100.{n + 1}"
+        assert behind_proxy(users.client, "wrong password!", peer, forged) == "MSG00014"
+    assert behind_proxy(users.client, PASSWORD, peer, "198.51.100.99") == "MSG00014"
+    assert notes(engine)[-1].startswith(f"login of '{users.client}' from {peer} refused")

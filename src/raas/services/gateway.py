@@ -25,6 +25,7 @@ from uuid import uuid4
 
 from lxml import etree
 
+from raas.client_address import Network, client_address
 from raas.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from raas.metrics import Metrics
 from raas.models.audit_chain import AuditEntry
@@ -71,6 +72,8 @@ class GatewayLimits:
     max_body_bytes: int
     max_depth: int
     deadline_seconds: float = 0.0  # 0: no limit (tests, one thread per request)
+    # Reverse proxies whose X-Forwarded-For names the client (RAAS_TRUSTED_PROXIES), as networks.
+    trusted_proxies: tuple[Network, ...] = ()
 
 
 class RequestDeadline(BaseException):  # noqa: N818 - not an error of the caller's
@@ -241,7 +244,10 @@ class Gateway:
             call.operation = name.localname
         call.ssins.extend(_ssins_in(payload))
         # Authenticate first: an anonymous caller learns nothing, not even which operations exist.
-        call.user = self._authenticate_header(header, call, environ.get("REMOTE_ADDR") or "")
+        # Failed logins count per (username, client address): behind a trusted reverse proxy the
+        # client is the one X-Forwarded-For names, or five bad logins would lock out everyone.
+        address = client_address(environ, self._limits.trusted_proxies)
+        call.user = self._authenticate_header(header, call, address)
         # From here on every transaction tells PostgreSQL whose it is (row-level security).
         call.uow = partial(self._uow, call.user)
         if not known:

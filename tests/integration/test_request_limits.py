@@ -130,6 +130,23 @@ def test_a_broken_request_line_gets_a_soap_fault_not_html(served) -> None:
     assert _reason_code(body) == "MSG00004"
 
 
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"POST /Register HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 20000 + b"\r\n\r\n",
+        b"POST /Register?" + b"a" * 10000 + b" HTTP/1.1\r\nHost: x\r\n\r\n",
+        b"POST /Register HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n",
+        b"POST /Register HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nContent-Length: 5\r\n\r\n",
+    ],
+    ids=["header-too-large", "request-line-too-long", "header-without-colon", "two-lengths"],
+)
+def test_a_request_gunicorn_refuses_to_read_gets_a_soap_fault_not_html(served, raw) -> None:
+    port, _ = served
+    status, headers, body = _exchange(port, raw)
+    assert headers["content-type"].startswith("text/xml"), (status, body[:200])
+    assert _reason_code(body) == "MSG00004"
+
+
 def test_a_request_past_the_deadline_is_answered_by_the_service_and_audited(
     served, session_engine: Engine
 ) -> None:

@@ -3,6 +3,9 @@ the service serves, byte for byte, whatever Host header a request carries."""
 
 from __future__ import annotations
 
+import socket
+from urllib.parse import urlsplit
+
 import pytest
 import requests
 import zeep
@@ -120,6 +123,34 @@ def test_unknown_documents_are_not_found(live_url, path):
     response = requests.get(f"{live_url}{path}", timeout=10)
     assert response.status_code == 404
     assert "<html" not in response.text.lower()
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/xsd/../pyproject.toml",
+        "/xsd/../../../../../../etc/passwd",
+        "/xsd/%2e%2e/pyproject.toml",
+        "/xsd/..%2f..%2fpyproject.toml",
+        "/xsd/notifications/../../pyproject.toml",
+        "/xsd/notifications/..%2F..%2F..%2Fetc%2Fpasswd",
+        "/xsd//etc/passwd",
+        "/xsd/ssdn/../../README.md",
+    ],
+)
+def test_a_path_out_of_the_schemas_is_not_found_and_names_no_file(live_url, path):
+    """Sent as written (an HTTP library would resolve the dot segments before sending)."""
+    host, port = urlsplit(live_url).hostname, urlsplit(live_url).port
+    with socket.create_connection((host, port), timeout=10) as sock:
+        sock.sendall(f"GET {path} HTTP/1.0\r\nHost: x\r\n\r\n".encode())
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.split(b"\r\n")[0].split()[1] == b"404", answer[:300]
+    text = body.decode("utf-8", "replace")
+    assert "root:" not in text and "[project]" not in text
+    assert str(ROOT) not in text and "site-packages" not in text and "/" not in text, text
 
 
 @pytest.mark.parametrize("service", SERVICES)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
@@ -10,6 +12,7 @@ from raas.models.errors import InvalidData, InvalidForeignKey
 from raas.models.foreign_keys import is_eidas_identifier, is_known_validator, validator
 from raas.models.links import (
     DEFAULT_FORMAT,
+    MAX_KEY_LENGTH,
     CaseFolding,
     KeyFormat,
     Normalisation,
@@ -120,3 +123,34 @@ def test_any_of_several_validators() -> None:
 def test_new_format_refusals(country, key_type, pattern, validator_name) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(InvalidData):
         new_format(country, key_type, "d", pattern, validator_name, Normalisation())
+
+
+def test_groups_nested_32_deep_are_accepted_and_33_refused() -> None:
+    """The nesting guard is unchanged by RE2: 32 levels compile in both engines and match."""
+    deepest = new_format(
+        "BE", "PASSPORT", "d", "(" * 32 + "[A-Z]+" + ")" * 32, None, Normalisation()
+    )
+    assert deepest.accepts("ABC") and not deepest.accepts("AB1")
+    with pytest.raises(InvalidData, match="32 deep"):
+        new_format("BE", "PASSPORT", "d", "(" * 33 + "A" + ")" * 33, None, Normalisation())
+
+
+@pytest.mark.parametrize(
+    "pattern", ["(?=[A-Z]{2})[A-Z0-9]{8}", "(?<!X)[A-Z]{8}", "([A-Z])\\1[0-9]{6}", "(A{100}){100}"]
+)
+def test_a_pattern_python_accepts_but_re2_cannot_compile_is_refused(pattern) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(InvalidData, match="RE2"):
+        new_format("BE", "PASSPORT", "d", pattern, None, Normalisation())
+
+
+def test_a_nested_quantifier_matches_a_hostile_key_in_linear_time() -> None:
+    """`(A+)+B` backtracks in Python's re, doubling with each 'A' (26: seconds, 34: minutes);
+    RE2 answers in microseconds, whatever the key's length."""
+    hostile = new_format("LU", "PASSPORT", "d", "(A+)+B", None, Normalisation())
+    started = time.perf_counter()
+    assert not hostile.accepts("A" * 26 + "C")
+    assert time.perf_counter() - started < 1  # Python's re: ~2 s on an idle machine
+    assert not hostile.accepts("A" * 34 + "C")
+    assert not hostile.accepts("A" * (MAX_KEY_LENGTH - 1) + "C")
+    assert time.perf_counter() - started < 2
+    assert hostile.accepts("AAAB")

@@ -1,5 +1,5 @@
-# The service image used by docker-compose.yml (Python 3.11: spyne 2.14 needs it).
-FROM python:3.11-slim
+# The service image used by docker-compose.yml, on the newest supported Python (3.11 to 3.13).
+FROM python:3.13-slim
 ENV PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \
     RAAS_DATA_DIR=/var/lib/raas

@@ -1,20 +1,42 @@
-# Everyday commands. `make run` and `make test` work on a fresh machine with Python 3.11:
-# they create .venv and install the locked dependencies first.
-PYTHON ?= python3.11
-VENV   := .venv
+# Everyday commands. `make run` and `make test` work on a fresh machine with Python 3.11, 3.12
+# or 3.13: they create .venv with the newest of them found and install the locked dependencies.
+SUPPORTED := 3.11 3.12 3.13
+# The newest supported interpreter on the PATH (python3.13, python3.12, python3.11, then python3
+# when it is one of them), as its real path; or PYTHON=/path/to/python3.x given on the command line.
+PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
+	$$p -c 'import sys; sys.exit(not (3, 11) <= sys.version_info[:2] <= (3, 13)); ' 2>/dev/null \
+	&& { $$p -c 'import sys; print(sys.executable)'; break; }; done)
+PYVER  := $(shell $(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)
+VENV   ?= .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed-stamp
+# One stamp per interpreter version: another Python makes the venv be rebuilt, not reused.
+STAMP  := $(VENV)/.installed-$(PYVER)
+# Lino Welfare (make interop) runs on Python 3.11, whatever runs RAAS.
+INTEROP_PYTHON ?= $(shell for p in python3.11 $(HOME)/.pyenv/versions/3.11*/bin/python3.11; do \
+	$$p -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' 2>/dev/null \
+	&& { $$p -c 'import sys; print(sys.executable)'; break; }; done)
 
 .PHONY: install run serve test test-fast fuzz lint audit soak wsdl db-check lock clean bench
 
 $(STAMP): pyproject.toml requirements.lock
-	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed (spyne 2.14 does not import on 3.12+): set PYTHON=/path/to/python3.11"; exit 1; }
+	@case " $(SUPPORTED) " in *" $(PYVER) "*) ;; *) \
+	  echo "RAAS needs Python 3.11, 3.12 or 3.13, and $(if $(PYTHON),PYTHON=$(PYTHON) is" \
+	       "$(or $(PYVER),not a Python that runs),none was found on the PATH (python3.13," \
+	       "python3.12, python3.11, python3)). Install one, or run make PYTHON=/path/to/python3.x"; \
+	  exit 1;; esac
+	@if [ -x $(BIN)/python ] && [ "$$($(BIN)/python -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)" != "$(PYVER)" ]; then \
+	  echo "$(VENV) was made by another Python: rebuilding it with $(PYTHON) ($(PYVER))"; rm -rf $(VENV); fi
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
-	@touch $(STAMP)
+	@rm -f $(VENV)/.installed-*; touch $(STAMP)
 
 install: $(STAMP)
+
+# python-version: the Python version make uses here (for .ci/run)
+.PHONY: python-version
+python-version:
+	@echo $(PYVER)
 
 ## run: migrate, load demo data (prints credentials), serve on 127.0.0.1:8080
 run: install
@@ -59,7 +81,7 @@ bench: install
 ## exits 77 when that venv cannot be built here (says why); INTEROP_SKIP_OK=1 turns 77 into 0.
 .PHONY: interop
 interop: install
-	@$(BIN)/python tools/interop.py --python $(PYTHON); rc=$$?; \
+	@$(BIN)/python tools/interop.py --python "$(or $(INTEROP_PYTHON),python3.11)"; rc=$$?; \
 	if [ $$rc -eq 77 ] && [ -n "$(INTEROP_SKIP_OK)" ]; then exit 0; fi; exit $$rc
 
 ## wsdl: rewrite wsdl/ and xsd/ from the service definitions (commit the result)
@@ -69,12 +91,14 @@ wsdl: install
 db-check: install
 	$(BIN)/raas db check
 
-## lock: refresh requirements.lock from pyproject.toml (needs network)
+## lock: refresh requirements.lock from pyproject.toml (needs network), on the newest Python
+## found, keeping the environment markers pyproject.toml declares (tools/lock_markers.py)
 lock:
 	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
 	.lock-venv/bin/pip install --quiet '.[test]'
 	.lock-venv/bin/pip freeze --exclude raas > requirements.lock
+	.lock-venv/bin/python tools/lock_markers.py requirements.lock
 	rm -rf .lock-venv
 
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis .ruff_cache build src/*.egg-info
+	rm -rf $(VENV) .venv-3.* .pytest_cache .hypothesis .ruff_cache build src/*.egg-info

@@ -74,9 +74,9 @@ def test_every_raas_variable_given_is_one_the_code_reads(services) -> None:
     assert services["raas"]["environment"]["RAAS_PUBLIC_URL"]
 
 
-def test_the_image_runs_python_3_11_unprivileged_and_serves_on_all_interfaces() -> None:
+def test_the_image_runs_the_newest_supported_python_unprivileged_on_all_interfaces() -> None:
     dockerfile = (ROOT / "Dockerfile").read_text()
-    assert re.search(r"^FROM python:3\.11", dockerfile, re.MULTILINE)
+    assert re.search(r"^FROM python:3\.13-slim", dockerfile, re.MULTILINE)
     assert re.search(r"^USER (?!root)\w+", dockerfile, re.MULTILINE)
     for folder in ("src", "migrations", "wsdl", "xsd"):
         assert f"COPY {folder} ./{folder}" in dockerfile

@@ -8,6 +8,7 @@ into MSG00003 faults, recording the outcome on the call for the audit log.
 
 from __future__ import annotations
 
+import inspect
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -112,7 +113,9 @@ def operation(request: type, response: type, kind: Kind) -> Callable[[Callable[.
             return answer
 
         method.__name__ = fn.__name__
-        method.__doc__ = fn.__doc__
+        # The WSDL's documentation: dedented the same on every Python (3.13 dedents docstrings
+        # itself), so the committed WSDL is what 3.11, 3.12 and 3.13 generate.
+        method.__doc__ = inspect.cleandoc(fn.__doc__) if fn.__doc__ else None
         return rpc(
             required(request),
             _returns=response,

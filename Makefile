@@ -38,11 +38,13 @@ install: $(STAMP)
 python-version:
 	@echo $(PYVER)
 
-## run: migrate, load demo data (prints credentials), serve on 127.0.0.1:8080
+## run: migrate, load demo data (prints credentials), serve on 127.0.0.1:8080 (PORT=…, HOST=…)
+PORT ?= 8080
+HOST ?= 127.0.0.1
 run: install
 	$(BIN)/raas db upgrade
 	$(BIN)/raas demo
-	$(BIN)/raas serve
+	$(BIN)/raas serve --host $(HOST) --port $(PORT)
 
 serve: install
 	$(BIN)/raas serve

@@ -6,6 +6,7 @@ import argparse
 import logging
 import os
 import secrets
+import socket
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date
@@ -228,8 +229,22 @@ def _migrated_url():  # type: ignore[no-untyped-def]
 
     url = _url()
     if not migrations.is_current(url):
-        raise CommandError("the database is not at the latest migration: run `raas db upgrade`")
+        raise CommandError(
+            f"{_where()} is not at the latest migration (or holds no RAAS database yet): "
+            "run `raas db upgrade`"
+        )
     return url
+
+
+def _where() -> str:
+    """The database a command uses, as a person looks for it."""
+    settings = Settings.from_env()
+    if settings.database_url:
+        from sqlalchemy import make_url
+
+        named = make_url(settings.database_url)
+        return f"the database {named.database} on {named.host or 'localhost'} (RAAS_DATABASE_URL)"
+    return f"the embedded database in {settings.embedded_pgdata} (set RAAS_DATA_DIR to use another)"
 
 
 def _uow():  # type: ignore[no-untyped-def]
@@ -250,6 +265,13 @@ def _serve(args: argparse.Namespace) -> None:
     for path in (args.certfile, args.keyfile):
         if path and not Path(path).is_file():
             raise CommandError(f"{path}: no such file")
+    _check_port_free(args.host, args.port)
+    if not os.environ.get("RAAS_PUBLIC_URL"):
+        # The WSDLs name the address actually served (workers read it from the environment).
+        scheme = "https" if args.certfile else "http"
+        host = "127.0.0.1" if args.host in ("0.0.0.0", "::", "") else args.host  # noqa: S104
+        host = f"[{host}]" if ":" in host else host
+        os.environ["RAAS_PUBLIC_URL"] = f"{scheme}://{host}:{args.port}"
     settings = Settings.from_env()
     url = _migrated_url()
     # Workers are forked from this process: they find the (maybe embedded) database here.
@@ -261,6 +283,20 @@ def _serve(args: argparse.Namespace) -> None:
         flush=True,
     )
     serve(args.host, args.port, args.workers, args.certfile, args.keyfile)
+
+
+def _check_port_free(host: str, port: int) -> None:
+    """CommandError, one line, when the address is taken (gunicorn would retry five times)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            raise CommandError(
+                f"cannot serve on {host}:{port}: {error.strerror or error} "
+                "(another server there? choose another with --port, or `make run PORT=…`)"
+            ) from None
 
 
 # -- users -----------------------------------------------------------------------------------

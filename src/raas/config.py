@@ -3,8 +3,23 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+
+import platformdirs
+
+
+def default_data_dir() -> Path:
+    """Where RAAS keeps its embedded database, demo credentials and outbox by default.
+
+    Run from a checkout (an editable install, `make run`): the checkout's `.raas/`, whatever the
+    current directory. Installed as a package: the user's data directory (`platformdirs`, e.g.
+    `~/.local/share/raas`). RAAS_DATA_DIR overrides both.
+    """
+    checkout = Path(__file__).resolve().parents[2]
+    if (checkout / "pyproject.toml").is_file() and (checkout / "src" / "raas").is_dir():
+        return checkout / ".raas"
+    return Path(platformdirs.user_data_dir("raas", appauthor=False))
 
 
 @dataclass(frozen=True)
@@ -13,7 +28,7 @@ class Settings:
 
     database_url: str | None = None
     service_database_url: str | None = None  # the service's own login; default: database_url
-    data_dir: Path = Path(".raas")
+    data_dir: Path = field(default_factory=lambda: default_data_dir())
     public_url: str = "http://127.0.0.1:8080"
     max_body_bytes: int = 2 * 1024 * 1024
     max_xml_depth: int = 64
@@ -49,7 +64,7 @@ class Settings:
         return cls(
             database_url=env.get("RAAS_DATABASE_URL") or None,
             service_database_url=env.get("RAAS_SERVICE_DATABASE_URL") or None,
-            data_dir=Path(env.get("RAAS_DATA_DIR", str(defaults.data_dir))),
+            data_dir=Path(env["RAAS_DATA_DIR"]) if env.get("RAAS_DATA_DIR") else defaults.data_dir,
             public_url=env.get("RAAS_PUBLIC_URL", defaults.public_url).rstrip("/"),
             max_body_bytes=int(env.get("RAAS_MAX_BODY_BYTES", defaults.max_body_bytes)),
             max_xml_depth=int(env.get("RAAS_MAX_XML_DEPTH", defaults.max_xml_depth)),

@@ -175,8 +175,15 @@ def _parser() -> argparse.ArgumentParser:
     )
     verify.set_defaults(run=_audit_verify)
 
-    demo = groups.add_parser("demo", help="load demo data and print fresh demo credentials")
+    demo = groups.add_parser(
+        "demo",
+        help="load demo data and print the demo credentials (kept in the data folder; "
+        "--rotate makes new ones)",
+    )
     demo.add_argument("--persons", type=int, default=300)
+    demo.add_argument(
+        "--rotate", action="store_true", help="new demo passwords (the old ones stop working)"
+    )
     demo.set_defaults(run=_demo)
 
     wsdl = groups.add_parser("wsdl", help="write the WSDL and XSD files the services serve")
@@ -552,6 +559,29 @@ DEMO_TYPE_DOSSIERS = {
 }
 
 
+def _demo_credentials_file() -> Path:
+    return Settings.from_env().data_dir / "demo-credentials.json"
+
+
+def _demo_passwords(rotate: bool) -> dict[str, str]:
+    """The demo users' passwords: the same on every `raas demo` (a demo's users keep working
+    across restarts), new ones with `rotate`. Demo data only: readable by the owner alone."""
+    import json
+
+    path = _demo_credentials_file()
+    names = ("demo-admin", "demo-client")
+    if not rotate and path.is_file():
+        kept = json.loads(path.read_text())
+        if all(isinstance(kept.get(name), str) and len(kept[name]) >= 12 for name in names):
+            return {name: kept[name] for name in names}
+    fresh = {name: secrets.token_urlsafe(12) for name in names}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.touch(mode=0o600)
+    path.chmod(0o600)
+    path.write_text(json.dumps(fresh, indent=2) + "\n")
+    return fresh
+
+
 def _demo(args: argparse.Namespace) -> None:
     from raas import sourcefeed, usecases
     from raas.models.users import Role
@@ -561,9 +591,13 @@ def _demo(args: argparse.Namespace) -> None:
         "demo-admin": (DEMO_ADMIN_CBE, Role.ADMIN, "KSZ-BCSS (demo)"),
         "demo-client": (DEMO_CLIENT_CBE, Role.CLIENT, "Demo client organisation"),
     }
-    print("Demo credentials (new passwords on every `raas demo`):")
+    kept = _demo_passwords(rotate=args.rotate)
+    print(
+        f"Demo credentials (kept in {_demo_credentials_file()}; `raas demo --rotate` makes new "
+        "ones):"
+    )
     for username, (cbe, role, name) in credentials.items():
-        password = secrets.token_urlsafe(12)
+        password = kept[username]
         usecases.create_user(uow, username, cbe, role, password, name)
         print(f"  {role.value:6}  username={username}  password={password}  cbeNumber={cbe}")
     for code, description in DEMO_TYPE_DOSSIERS.items():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from functools import partial
@@ -134,3 +135,34 @@ def test_commands_refuse_a_database_that_is_not_migrated(database_url: URL) -> N
         timeout=60,
     )
     assert done.returncode == 2 and "raas db upgrade" in done.stderr
+
+
+def test_demo_credentials_stay_the_same_until_rotated(
+    database_url: URL, engine: Engine, tmp_path: Path
+) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RAAS_")}
+    env["RAAS_DATABASE_URL"] = database_url.render_as_string(hide_password=False)
+    env["RAAS_DATA_DIR"] = str(tmp_path)
+
+    def demo(*extra: str) -> dict[str, str]:
+        done = subprocess.run(
+            [sys.executable, "-m", "raas.cli", "demo", "--persons", "5", *extra],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=180,
+        )
+        assert done.returncode == 0, done.stderr
+        assert str(tmp_path / "demo-credentials.json") in done.stdout
+        return dict(re.findall(r"username=(\S+)\s+password=(\S+)", done.stdout))
+
+    first = demo()
+    assert set(first) == {"demo-admin", "demo-client"}
+    assert demo() == first  # a restart of `make run` prints the same passwords
+    assert (tmp_path / "demo-credentials.json").stat().st_mode & 0o077 == 0
+    rotated = demo("--rotate")
+    assert rotated["demo-client"] != first["demo-client"]
+    assert demo() == rotated
+    uow = partial(UnitOfWork, engine)
+    cache = VerificationCache(0)
+    assert usecases.authenticate(uow, cache, "demo-client", rotated["demo-client"], "127.0.0.9")

@@ -27,7 +27,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     as_json = Settings.from_env().log_json
     logs.configure(as_json=as_json)
     try:
-        return int(args.run(args) or 0)
+        code = int(args.run(args) or 0)
+        sys.stdout.flush()  # here, not at exit, where a closed pipe is an unhandled error
+        return code
+    except BrokenPipeError:
+        # `raas … | head`: the reader has gone; nothing more to say, and no traceback.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except CommandError as error:
         if as_json:  # a cron job or container's standard error stays all JSON lines
             logging.getLogger("raas.cli").error("raas: %s", error)
@@ -39,6 +45,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         logging.getLogger("raas.cli").exception("raas %s failed", " ".join(sys.argv[1:2]))
         return 1
+
+
+def _organisations(count: int) -> str:
+    return f"{count} organisation" if count == 1 else f"{count} organisations"
 
 
 class CommandError(Exception):
@@ -413,7 +423,7 @@ def _source_replace(args: argparse.Namespace) -> None:
             if done.deleted_links
             else ""
         )
-        + f"; SSIN_REPLACEMENT event for {len(done.recipients)} organisations"
+        + f"; SSIN_REPLACEMENT event for {_organisations(len(done.recipients))}"
     )
 
 
@@ -442,7 +452,7 @@ def _source_update(args: argparse.Namespace) -> None:
         return
     print(
         f"{person}: {', '.join(done.changed)} changed; "
-        f"IDENTIFICATION_DATA event for {len(done.recipients)} organisations"
+        f"IDENTIFICATION_DATA event for {_organisations(len(done.recipients))}"
     )
 
 
@@ -453,7 +463,7 @@ def _source_dimona(args: argparse.Namespace) -> None:
     person = done.resolved.active + (f" (replacing {args.ssin})" if done.resolved.replaced else "")
     print(
         f"DIMONA of {done.on} for {person}, employer {done.employer}: "
-        f"event for {len(done.recipients)} organisations"
+        f"event for {_organisations(len(done.recipients))}"
     )
 
 

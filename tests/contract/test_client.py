@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import shlex
+import subprocess
+import sys
 from functools import partial
 
 import pytest
@@ -142,3 +145,20 @@ def test_a_missing_required_option_is_a_usage_error(client, users) -> None:
 
 def test_a_service_that_does_not_answer_exits_4(client, users) -> None:
     assert client(users.client, "ListTypeDossiers --url http://127.0.0.1:9")[0] == 4
+
+
+def test_piping_the_client_into_head_prints_no_traceback(users, live_url) -> None:
+    """`raas client ConsultFormats | head …`: the reader has gone (here before the answer comes:
+    `head -c 0` reads nothing), and the client says nothing more."""
+    env = {**os.environ, "RAAS_URL": live_url, "RAAS_USER": users.client}
+    env["RAAS_PASSWORD"] = PASSWORD
+    done = subprocess.run(  # noqa: S602 - a fixed command line: the pipe is what is tested
+        f"{sys.executable} -m raas.cli client ConsultFormats | head -c 0",
+        shell=True,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.stdout == ""
+    assert "Traceback" not in done.stderr and "BrokenPipe" not in done.stderr, done.stderr

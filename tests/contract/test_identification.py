@@ -571,3 +571,14 @@ def test_invisible_formatting_characters_in_a_name_are_refused(
     with engine.connect() as conn:
         assert conn.scalar(text("SELECT count(*) FROM source_persons")) == before
     assert identification.SearchPersonBySsin(ssin=BIS_MAN).person.lastName == "Müller"
+
+
+def test_an_incomplete_date_without_tolerance_says_the_tolerance_is_missing(
+    soap, users, few
+) -> None:
+    answer = soap("Identification", users.client).SearchPersonPhonetically(
+        lastName="Peeters", birthDate="1985-03-00"
+    )
+    assert _status(answer) == ("NO_RESULT", "MSG00008")
+    assert _info(answer)["tolerance"] == "missing"
+    assert "tolerance is missing" in answer.status.description

@@ -141,4 +141,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     add_commands(parser)
     args = parser.parse_args(argv)
-    return int(args.run(args))
+    try:
+        code = int(args.run(args))
+        sys.stdout.flush()  # here, not at exit, where a closed pipe is an unhandled error
+        return code
+    except BrokenPipeError:
+        # `… | head`: the reader has gone; nothing more to say, and no traceback.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0

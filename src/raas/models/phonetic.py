@@ -264,7 +264,9 @@ def make_query(
         raise InvalidData("not a valid (incomplete) date", birthDate=birth_date) from None
     if tolerance is None and born.precision != "day":
         raise InvalidData(
-            "a tolerance is required with an incomplete birth date", birthDate=birth_date
+            "a tolerance is required with an incomplete birth date (tolerance is missing)",
+            birthDate=birth_date,
+            tolerance="missing",
         )
     tolerance = tolerance or 0
     if not 0 <= tolerance <= MAX_TOLERANCE[born.precision]:

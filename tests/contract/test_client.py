@@ -137,6 +137,31 @@ def test_batch_items_from_options_and_from_a_json_request(client, users, tmp_pat
     assert f"{PERSON} 902 2025-01-01" in out.splitlines()[-1]
 
 
+def test_a_single_operation_from_a_json_request_with_its_required_fields(
+    client, users, tmp_path
+) -> None:
+    request = {"ssin": PERSON, "typeDossier": "902", "period": {"beginDate": "2025-01-01"}}
+    (tmp_path / "inscribe.json").write_text(json.dumps(request))
+    code, out = client(users.client, f"Inscribe --request {tmp_path / 'inscribe.json'}")
+    assert code == 0 and PERSON in out and "2025-01-01" in out
+    # an option overrides the file's field
+    code, out = client(
+        users.client,
+        f"Consult --request {tmp_path / 'inscribe.json'} --typeDossier 902 --json",
+    )
+    assert json.loads(out)["status"]["code"] == "MSG00000"
+
+
+def test_the_help_says_what_a_value_looks_like_and_the_request_shape(capsys) -> None:
+    with pytest.raises(SystemExit):
+        main(["Inscribe", "--help"])
+    shown = capsys.readouterr().out
+    assert "YYYY-MM-DD" in shown and "11 digits" in shown and '"inscription": [' in shown
+    with pytest.raises(SystemExit):
+        main(["Subscribe", "--help"])
+    assert "SSIN_REPLACEMENT" in capsys.readouterr().out
+
+
 def test_a_missing_required_option_is_a_usage_error(client, users) -> None:
     with pytest.raises(SystemExit) as exit_:
         client(users.client, "Inscribe --ssin 85031412302")

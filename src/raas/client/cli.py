@@ -3,6 +3,15 @@
 Credentials and the service URL come from RAAS_URL, RAAS_USER and RAAS_PASSWORD, or from
 --url, --user, --password. Exit codes: 0 when the status is OK, DATA_FOUND or NO_DATA_FOUND,
 1 when it is NOK or NO_RESULT, 2 on a usage error, 3 on a SOAP fault, 4 when nothing answers.
+
+--request FILE.json gives the request as JSON, with the wire names of the WSDL (options given
+too override its fields). A single operation, e.g. Inscribe:
+  {"ssin": "85031412302", "typeDossier": "902",
+   "period": {"beginDate": "2025-01-01", "endDate": "2025-06-30"},
+   "personData": {"lastName": "Peeters", "birthDate": "1985-03-00"}}
+A batch, InscribeBatch (1 to 1000 items):
+  {"inscription": [{"ssin": "85031412302", "typeDossier": "902",
+                    "period": {"beginDate": "2025-01-01"}}, ...]}
 """
 
 from __future__ import annotations
@@ -18,6 +27,28 @@ from typing import Any
 from raas.client.operations import OPERATIONS, Operation
 
 BOOLEANS = {"open", "deleteLink"}
+_DATE = ("a date YYYY-MM-DD", None)
+# What a field's value looks like, and its allowed values where the schema fixes them.
+FIELD_HELP: dict[str, tuple[str, list[str] | None]] = {
+    "ssin": ("11 digits (INSZ/NISS: national-register or BIS number)", None),
+    "replacedBy": ("11 digits", None),
+    "cbeNumber": ("10 digits (KBO/BCE number)", None),
+    "typeDossier": ("a code defined for your organisation, e.g. 902", None),
+    "beginDate": _DATE,
+    "endDate": ("a date YYYY-MM-DD (left out: open-ended)", None),
+    "fromDate": _DATE,
+    "toDate": _DATE,
+    "deceaseDate": _DATE,
+    "birthDate": ("YYYY-MM-DD, or YYYY-MM-00 / YYYY-00-00 when not all is known", None),
+    "tolerance": ("days, months or years by the birth date's precision", None),
+    "gender": ("", ["MALE", "FEMALE", "UNKNOWN"]),
+    "flow": ("", ["SSIN_REPLACEMENT", "IDENTIFICATION_DATA", "DIMONA"]),
+    "country": ("ISO 3166-1 alpha-2, e.g. NL", None),
+    "nationality": ("ISO 3166-1 alpha-2, e.g. BE", None),
+    "keyType": ("e.g. NATIONAL_NUMBER, PASSPORT, SOCIAL_SECURITY, EIDAS", None),
+    "maximumResultCount": ("1 to 100 (default 20)", None),
+    "linkId": ("a number, from CreateLink or a consultation", None),
+}
 
 
 def add_commands(parser: argparse.ArgumentParser) -> None:
@@ -46,13 +77,23 @@ def _add_fields(command: argparse.ArgumentParser, operation: Operation) -> None:
             )
             continue
         leaf = path.rpartition(".")[2]
+        shape, choices = FIELD_HELP.get(leaf, ("", None))
+        # Required fields are checked after --request FILE.json is read (they may be there).
         command.add_argument(
             f"--{path}",
             dest=path,
-            required=required,
             metavar=leaf.upper(),
-            choices=["true", "false"] if leaf in BOOLEANS else None,
-            help="required" if required else None,
+            choices=["true", "false"] if leaf in BOOLEANS else choices,
+            help="; ".join(
+                part
+                for part in (
+                    "required" if required else "",
+                    shape,
+                    f"one of {', '.join(choices)}" if choices else "",
+                )
+                if part
+            )
+            or None,
         )
 
 
@@ -92,6 +133,15 @@ def run(args: argparse.Namespace) -> int:
 
     operation: Operation = args.operation
     request = _request(args, operation)
+    missing = [path for path, required in operation.paths() if required and not _has(request, path)]
+    if missing:
+        options = " ".join(f"--{path} …" for path in missing)
+        print(
+            f"raas client {operation.name}: missing {', '.join(missing)}: give {options}, "
+            "or put them in --request FILE.json",
+            file=sys.stderr,
+        )
+        raise SystemExit(2)  # a usage error, as argparse's own
     try:
         proxy = core.connect(operation.service, args.url, args.user, args.password)
         answer = core.call(proxy, operation.name, request)
@@ -116,6 +166,16 @@ def _request(args: argparse.Namespace, operation: Operation) -> dict[str, Any]:
     if args.ticket:
         request["informationCustomer"] = {"ticket": args.ticket}
     return request
+
+
+def _has(request: dict[str, Any], path: str) -> bool:
+    """Whether the request holds a value at the dotted wire path (`period.beginDate`)."""
+    value: Any = request
+    for part in path.split("."):
+        if not isinstance(value, dict) or value.get(part) in (None, "", []):
+            return False
+        value = value[part]
+    return True
 
 
 def _item(text: str) -> dict[str, Any]:

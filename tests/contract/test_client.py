@@ -187,3 +187,10 @@ def test_piping_the_client_into_head_prints_no_traceback(users, live_url) -> Non
     )
     assert done.stdout == ""
     assert "Traceback" not in done.stderr and "BrokenPipe" not in done.stderr, done.stderr
+
+
+def test_consult_formats_fits_a_terminal(client, users) -> None:
+    code, out = client(users.client, "ConsultFormats --country NL")
+    assert code == 0
+    assert max(len(line) for line in out.splitlines()[1:]) <= 100, out
+    assert "NATIONAL_NUMBER" in out and "BSN" in out

@@ -5,6 +5,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import shutil
+import textwrap
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -166,6 +168,20 @@ def table(rows: list[Any]) -> list[str]:
     columns = list(dict.fromkeys(key for row in flat for key in row))
     cells = [[str(row.get(c, "")) for c in columns] for row in flat]
     widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(columns)]
+    terminal = shutil.get_terminal_size((100, 24)).columns
+    if sum(widths) + 2 * len(widths) > terminal:
+        # Too wide for the terminal (ConsultFormats' descriptions and patterns): one record per
+        # block, a field a line, rather than lines hundreds of columns long.
+        name_width = max(len(c) for c in columns)
+        blocks: list[str] = []
+        for row in cells:
+            for column, value in zip(columns, row, strict=True):
+                room = max(20, terminal - name_width - 4)
+                wrapped = textwrap.wrap(value, room, break_on_hyphens=False) or [value]
+                blocks.append(f"  {column.ljust(name_width)}  {wrapped[0]}")
+                blocks += [f"  {'':{name_width}}  {more}" for more in wrapped[1:]]
+            blocks.append("")
+        return [line.rstrip() for line in blocks[:-1]]
     out = ["  " + "  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True))]
     out += ["  " + "  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)) for r in cells]
     return [line.rstrip() for line in out]

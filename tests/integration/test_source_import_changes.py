@@ -78,7 +78,7 @@ def test_a_replacement_row_moves_every_organisations_lines_and_links(uow, load) 
     _inscribe(uow, ORG_1, A, "902", D("2024-01-01"), D("2024-06-30"))
     _inscribe(uow, ORG_1, B, "902", D("2024-07-01"))  # touches: merged on B
     _inscribe(uow, ORG_2, A, "0", day, day)  # holds A today
-    _inscribe(uow, ORG_3, A, "902", D("2020-01-01"), day - timedelta(days=1))  # not any more
+    _inscribe(uow, ORG_3, A, "902", D("2020-01-01"), day - timedelta(days=1))  # ended: still told
     _inscribe(uow, ORG_4, OTHER, "902", D("2020-01-01"))
     link = _link(uow, ORG_3, A, "AB12345", "2020-01-01")
 
@@ -103,7 +103,8 @@ def test_a_replacement_row_moves_every_organisations_lines_and_links(uow, load) 
             ssin=A,
             event_date=day,
             payload={"oldSsin": A, "newSsin": B, "activeSsin": B},
-            recipients=(ORG_1, ORG_2),
+            # every organisation holding a line of A or B, of any period (its lines moved)
+            recipients=tuple(sorted((ORG_1, ORG_2, ORG_3))),
         )
     ]
 

@@ -64,3 +64,26 @@ def test_the_notifications_example_inscribes_fetches_and_checks_the_files(
     etree.XMLSchema(file=str(schemas / "Voucher.xsd")).assertValid(etree.parse(voucher))
     lines = done.stdout.splitlines()
     assert lines[-2].split()[:3] == ["Consult", "NO_DATA_FOUND", "MSG00100"]  # cleaned up
+
+
+def test_the_fault_example_prints_the_reason_code(users, live_url: str) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RAAS_")}
+    env |= {"RAAS_URL": live_url, "RAAS_USER": users.client, "RAAS_PASSWORD": "not the password"}
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "examples" / "read_a_fault.py"), PERSON],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 3, done.stderr
+    assert re.fullmatch(r"FAULT MSG00014 .+ ticketCBSS=[0-9a-f-]{36}\n", done.stdout)
+    env["RAAS_PASSWORD"] = PASSWORD
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "examples" / "read_a_fault.py"), PERSON],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0 and done.stdout.startswith("NO_RESULT MSG00005"), done.stdout

@@ -16,7 +16,7 @@ INTEROP_PYTHON ?= $(shell for p in python3.11 $(HOME)/.pyenv/versions/3.11*/bin/
 	$$p -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' 2>/dev/null \
 	&& { $$p -c 'import sys; print(sys.executable)'; break; }; done)
 
-.PHONY: install run serve test test-fast fuzz lint audit soak wsdl db-check lock clean bench
+.PHONY: install run serve client test test-fast fuzz lint audit soak wsdl db-check lock clean bench
 
 $(STAMP): pyproject.toml requirements.lock
 	@case " $(SUPPORTED) " in *" $(PYVER) "*) ;; *) \
@@ -45,6 +45,11 @@ run: install
 	$(BIN)/raas db upgrade
 	$(BIN)/raas demo
 	$(BIN)/raas serve --host $(HOST) --port $(PORT)
+
+## client: the SOAP client of every operation, e.g. make client ARGS="Consult --ssin 00012971305"
+## (RAAS_USER, RAAS_PASSWORD; the same as .venv/bin/raas client …)
+client: install
+	@$(BIN)/raas client $(ARGS)
 
 serve: install
 	$(BIN)/raas serve

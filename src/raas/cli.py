@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import io
 import logging
 import os
 import secrets
@@ -569,6 +570,12 @@ DEMO_TYPE_DOSSIERS = {
 }
 
 
+DEMO_GUIDE_PERSONS = (
+    "ssin,lastName,firstName,birthDate,gender,status,replacedBy\n"
+    "85031412302,Peeters,Jan,1985-03-14,MALE,ACTIVE,\n"
+)
+
+
 def _demo_credentials_file() -> Path:
     return Settings.from_env().data_dir / "demo-credentials.json"
 
@@ -613,10 +620,13 @@ def _demo(args: argparse.Namespace) -> None:
     for code, description in DEMO_TYPE_DOSSIERS.items():
         usecases.define_type_dossier(uow, DEMO_CLIENT_CBE, code, description)
     inserted = sourcefeed.seed(uow, args.persons, seed=2026)
+    # The person of the integrator guide's examples, so that its commands work as pasted.
+    sourcefeed.import_csv(uow, io.StringIO(DEMO_GUIDE_PERSONS))
     print(f"Type dossiers defined for {DEMO_CLIENT_CBE}: {', '.join(DEMO_TYPE_DOSSIERS)}")
     print(
         f"Stub authentic source: {inserted} new synthetic persons; for example "
-        f"{', '.join(sourcefeed.sample_ssins(uow, 3))}"
+        f"{', '.join(sourcefeed.sample_ssins(uow, 3))}; and 85031412302 (Jan Peeters, the "
+        "integrator guide's examples)"
     )
 
 

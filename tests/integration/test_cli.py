@@ -158,6 +158,11 @@ def test_demo_credentials_stay_the_same_until_rotated(
 
     first = demo()
     assert set(first) == {"demo-admin", "demo-client"}
+    with engine.connect() as conn:  # the integrator guide's person, for its pasted commands
+        guide = conn.execute(
+            select(source_persons.c.last_name).where(source_persons.c.ssin == "85031412302")
+        ).scalar_one()
+    assert guide == "Peeters"
     assert demo() == first  # a restart of `make run` prints the same passwords
     assert (tmp_path / "demo-credentials.json").stat().st_mode & 0o077 == 0
     rotated = demo("--rotate")

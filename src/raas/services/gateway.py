@@ -25,6 +25,7 @@ from uuid import uuid4
 
 from lxml import etree
 
+from raas.client_address import client_address
 from raas.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from raas.metrics import Metrics
 from raas.models.audit_chain import AuditEntry
@@ -71,6 +72,8 @@ class GatewayLimits:
     max_body_bytes: int
     max_depth: int
     deadline_seconds: float = 0.0  # 0: no limit (tests, one thread per request)
+    # Reverse proxies whose X-Forwarded-For names the client (RAAS_TRUSTED_PROXIES).
+    trusted_proxies: tuple[str, ...] = ()
 
 
 class RequestDeadline(BaseException):  # noqa: N818 - not an error of the caller's
@@ -241,7 +244,10 @@ class Gateway:
             call.operation = name.localname
         call.ssins.extend(_ssins_in(payload))
         # Authenticate first: an anonymous caller learns nothing, not even which operations exist.
-        call.user = self._authenticate_header(header, call, environ.get("REMOTE_ADDR") or "")
+        # The client's address (behind a trusted proxy, from X-Forwarded-For): the login
+        # lockout counts failures per (username, this address), not per proxy.
+        address = client_address(environ, self._limits.trusted_proxies)
+        call.user = self._authenticate_header(header, call, address)
         # From here on every transaction tells PostgreSQL whose it is (row-level security).
         call.uow = partial(self._uow, call.user)
         if not known:

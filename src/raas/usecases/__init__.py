@@ -39,6 +39,22 @@ def retrying(work: Callable[[], T]) -> T:
     return work()
 
 
+F = TypeVar("F", bound=Callable[..., object])
+
+
+def retried(use_case: F) -> F:
+    """A use case of one transaction, run again (whole) when it lost a race: two writers of one
+    key can deadlock while PostgreSQL checks an exclusion or unique constraint, and the loser,
+    run again, meets the other's committed row - the business conflict the caller must get,
+    never MSG00003. Only for use cases whose one unit of work is their only effect."""
+
+    @functools.wraps(use_case)
+    def run(*args: object, **kwargs: object) -> object:
+        return retrying(lambda: use_case(*args, **kwargs))
+
+    return run  # type: ignore[return-value]
+
+
 DEFAULT_LOGIN_POLICY = LoginPolicy()
 
 
@@ -108,6 +124,7 @@ def create_user(
     return created
 
 
+@retried
 def define_type_dossier(uow: UowFactory, cbe_number: str, code: str, description: str) -> None:
     """Define (or re-describe) a type dossier for an organisation."""
     try:

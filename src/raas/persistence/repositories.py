@@ -13,7 +13,6 @@ from sqlalchemy import (
     Row,
     Select,
     any_,
-    delete,
     func,
     literal_column,
     or_,
@@ -32,7 +31,6 @@ from raas.persistence.identification import index_surnames
 from raas.persistence.tables import (
     audit_chain_head,
     audit_log,
-    login_failures,
     organisations,
     source_persons,
     type_dossiers,
@@ -92,17 +90,38 @@ _LOGIN = text(
 # has ended; reaching the limit locks the username from that address for the window.
 _COUNT = """CASE WHEN f.last_failure_at < now() - make_interval(secs => :window)
                    OR f.locked_until <= now() THEN 1 ELSE f.failures + 1 END"""
-_FAIL = text(
+# An attempt is counted before its password is checked (a reservation), so that however many
+# arrive at once, at most `limit` are checked per window: the one reaching the limit locks,
+# and a locked row takes no more (no row returned). `held` is the lock that refused it.
+_RESERVE = text(
     f"""
-    INSERT INTO login_failures AS f (username, address, failures, last_failure_at, locked_until)
-    VALUES (:username, :address, 1, now(),
-            CASE WHEN 1 >= :limit THEN now() + make_interval(secs => :window) END)
-    ON CONFLICT (username, address) DO UPDATE SET
-        failures = {_COUNT},
-        last_failure_at = now(),
-        locked_until = CASE WHEN {_COUNT} >= :limit
-                            THEN now() + make_interval(secs => :window) END
-    RETURNING failures, locked_until
+    WITH reserved AS (
+        INSERT INTO login_failures AS f (username, address, failures, last_failure_at,
+                                         locked_until)
+        VALUES (:username, :address, 1, now(),
+                CASE WHEN 1 >= :limit THEN now() + make_interval(secs => :window) END)
+        ON CONFLICT (username, address) DO UPDATE SET
+            failures = {_COUNT},
+            last_failure_at = now(),
+            locked_until = CASE WHEN {_COUNT} >= :limit
+                                THEN now() + make_interval(secs => :window) END
+        WHERE f.locked_until IS NULL OR f.locked_until <= now()
+        RETURNING failures, locked_until
+    )
+    SELECT r.failures AS slot, r.locked_until, h.locked_until AS held
+    FROM (SELECT 1) AS one
+    LEFT JOIN reserved AS r ON true
+    LEFT JOIN login_failures AS h
+        ON r.failures IS NULL AND h.username = :username AND h.address = :address
+    """
+)
+# A successful login clears the failures before it - unless attempts were counted after it
+# (still being checked, or failed): those keep counting, so a burst that holds the right
+# password is still checked `limit` times at most.
+_RELEASE = text(
+    """
+    DELETE FROM login_failures
+    WHERE username = :username AND address = :address AND failures <= :slot
     """
 )
 _PURGE = text(
@@ -128,26 +147,26 @@ class UserRepository:
             stored = StoredUser(user, row.password_hash)
         return LoginState(stored, row.failures or 0, row.locked_until)
 
-    def record_failure(
+    def reserve_attempt(
         self, username: str, address: str, limit: int, window: float
-    ) -> tuple[int, datetime | None]:
-        """Count a failed login; (failures in a row, until when it is now refused or None).
-
-        Also purges the failures nobody needs any more, which keeps the table small.
-        """
-        self._conn.execute(_PURGE, {"window": window})
+    ) -> tuple[int | None, datetime | None]:
+        """Count a login attempt before its password is checked: (its number in the failures
+        in a row, until when it locks) or (None, until when it is refused) when locked."""
         row = self._conn.execute(
-            _FAIL, {"username": username, "address": address, "limit": limit, "window": window}
+            _RESERVE,
+            {"username": username, "address": address, "limit": limit, "window": window},
         ).one()
-        return row.failures, row.locked_until
+        if row.slot is None:
+            return None, row.held
+        return row.slot, row.locked_until
 
-    def clear_failures(self, username: str, address: str) -> None:
-        """Forget the failures of `username` from `address` (it logged in)."""
-        self._conn.execute(
-            delete(login_failures).where(
-                login_failures.c.username == username, login_failures.c.address == address
-            )
-        )
+    def release_attempt(self, username: str, address: str, slot: int) -> None:
+        """The attempt numbered `slot` logged in: forget the failures, when none came after."""
+        self._conn.execute(_RELEASE, {"username": username, "address": address, "slot": slot})
+
+    def purge_failures(self, window: float) -> None:
+        """Forget the failures nobody needs any more, which keeps the table small."""
+        self._conn.execute(_PURGE, {"window": window})
 
     def ensure_organisation(self, cbe_number: str, name: str | None = None) -> None:
         """Create the organisation when missing; rename it when a name is given."""

@@ -79,22 +79,34 @@ def authenticate(
         raise AuthenticationFailed(
             username, f"{who} refused: locked until {_utc(state.locked_until)}"
         )
+    if (
+        state.stored is not None
+        and not state.failures
+        and cache.remembers(state.stored.password_hash, password)
+    ):
+        # The hot path: the right password, recently checked, and no failure to clear - only
+        # the right password can be remembered, so nothing needs counting (no write).
+        return state.stored.user
+    # Count the attempt before checking it: however many arrive at once, at most
+    # policy.max_failures passwords are checked per window (the one reaching it locks).
+    with uow(autocommit=True) as tx:
+        slot, locked_until = tx.users.reserve_attempt(
+            username, address, policy.max_failures, policy.lock_seconds
+        )
+    if slot is None:
+        until = _utc(locked_until) if locked_until is not None else "the lock ends"
+        raise AuthenticationFailed(username, f"{who} refused: locked until {until}")
     if state.stored is None:
         verify_password(_dummy_hash(), password)  # as slow as a wrong password
     if state.stored is None or not cache.verify(state.stored.password_hash, password):
-        with uow() as tx:
-            failures, locked_until = tx.users.record_failure(
-                username, address, policy.max_failures, policy.lock_seconds
-            )
-            tx.commit()
-        note = f"{who} failed ({failures} of {policy.max_failures})"
+        with uow(autocommit=True) as tx:
+            tx.users.purge_failures(policy.lock_seconds)
+        note = f"{who} failed ({slot} of {policy.max_failures})"
         if locked_until is not None:
             note += f", locked until {_utc(locked_until)}"
         raise AuthenticationFailed(username, note)
-    if state.failures:
-        with uow() as tx:
-            tx.users.clear_failures(username, address)
-            tx.commit()
+    with uow(autocommit=True) as tx:
+        tx.users.release_attempt(username, address, slot)
     return state.stored.user
 
 

@@ -13,6 +13,7 @@ from sqlalchemy import (
     Row,
     Select,
     any_,
+    delete,
     func,
     literal_column,
     or_,
@@ -31,6 +32,7 @@ from raas.persistence.identification import index_surnames
 from raas.persistence.tables import (
     audit_chain_head,
     audit_log,
+    login_failures,
     organisations,
     source_persons,
     type_dossiers,
@@ -90,40 +92,21 @@ _LOGIN = text(
 # has ended; reaching the limit locks the username from that address for the window.
 _COUNT = """CASE WHEN f.last_failure_at < now() - make_interval(secs => :window)
                    OR f.locked_until <= now() THEN 1 ELSE f.failures + 1 END"""
-# An attempt is counted before its password is checked (a reservation), so that however many
-# arrive at once, at most `limit` are checked per window: the one reaching the limit locks,
-# and a locked row takes no more (no row returned). `held` is the lock that refused it.
-_RESERVE = text(
+_FAIL = text(
     f"""
-    WITH reserved AS (
-        INSERT INTO login_failures AS f (username, address, failures, last_failure_at,
-                                         locked_until)
-        VALUES (:username, :address, 1, now(),
-                CASE WHEN 1 >= :limit THEN now() + make_interval(secs => :window) END)
-        ON CONFLICT (username, address) DO UPDATE SET
-            failures = {_COUNT},
-            last_failure_at = now(),
-            locked_until = CASE WHEN {_COUNT} >= :limit
-                                THEN now() + make_interval(secs => :window) END
-        WHERE f.locked_until IS NULL OR f.locked_until <= now()
-        RETURNING failures, locked_until
-    )
-    SELECT r.failures AS slot, r.locked_until, h.locked_until AS held
-    FROM (SELECT 1) AS one
-    LEFT JOIN reserved AS r ON true
-    LEFT JOIN login_failures AS h
-        ON r.failures IS NULL AND h.username = :username AND h.address = :address
+    INSERT INTO login_failures AS f (username, address, failures, last_failure_at, locked_until)
+    VALUES (:username, :address, 1, now(),
+            CASE WHEN 1 >= :limit THEN now() + make_interval(secs => :window) END)
+    ON CONFLICT (username, address) DO UPDATE SET
+        failures = {_COUNT},
+        last_failure_at = now(),
+        locked_until = CASE WHEN {_COUNT} >= :limit
+                            THEN now() + make_interval(secs => :window) END
+    RETURNING failures, locked_until
     """
 )
-# A successful login clears the failures before it - unless attempts were counted after it
-# (still being checked, or failed): those keep counting, so a burst that holds the right
-# password is still checked `limit` times at most.
-_RELEASE = text(
-    """
-    DELETE FROM login_failures
-    WHERE username = :username AND address = :address AND failures <= :slot
-    """
-)
+# One lock per (username, address), in the transaction-scoped advisory lock space.
+_LOCK_LOGIN = text("SELECT pg_advisory_xact_lock(hashtext(:username), hashtext(:address))")
 _PURGE = text(
     """
     DELETE FROM login_failures
@@ -147,26 +130,31 @@ class UserRepository:
             stored = StoredUser(user, row.password_hash)
         return LoginState(stored, row.failures or 0, row.locked_until)
 
-    def reserve_attempt(
+    def record_failure(
         self, username: str, address: str, limit: int, window: float
-    ) -> tuple[int | None, datetime | None]:
-        """Count a login attempt before its password is checked: (its number in the failures
-        in a row, until when it locks) or (None, until when it is refused) when locked."""
-        row = self._conn.execute(
-            _RESERVE,
-            {"username": username, "address": address, "limit": limit, "window": window},
-        ).one()
-        if row.slot is None:
-            return None, row.held
-        return row.slot, row.locked_until
+    ) -> tuple[int, datetime | None]:
+        """Count a failed login; (failures in a row, until when it is now refused or None).
 
-    def release_attempt(self, username: str, address: str, slot: int) -> None:
-        """The attempt numbered `slot` logged in: forget the failures, when none came after."""
-        self._conn.execute(_RELEASE, {"username": username, "address": address, "slot": slot})
-
-    def purge_failures(self, window: float) -> None:
-        """Forget the failures nobody needs any more, which keeps the table small."""
+        Also purges the failures nobody needs any more, which keeps the table small.
+        """
         self._conn.execute(_PURGE, {"window": window})
+        row = self._conn.execute(
+            _FAIL, {"username": username, "address": address, "limit": limit, "window": window}
+        ).one()
+        return row.failures, row.locked_until
+
+    def lock_login(self, username: str, address: str) -> None:
+        """Wait for any other check of `username`'s password from `address` to end (a lock held
+        until the transaction ends): read the failures, check, count, one at a time."""
+        self._conn.execute(_LOCK_LOGIN, {"username": username, "address": address})
+
+    def clear_failures(self, username: str, address: str) -> None:
+        """Forget the failures of `username` from `address` (it logged in)."""
+        self._conn.execute(
+            delete(login_failures).where(
+                login_failures.c.username == username, login_failures.c.address == address
+            )
+        )
 
     def ensure_organisation(self, cbe_number: str, name: str | None = None) -> None:
         """Create the organisation when missing; rename it when a name is given."""

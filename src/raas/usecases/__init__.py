@@ -85,28 +85,36 @@ def authenticate(
         and cache.remembers(state.stored.password_hash, password)
     ):
         # The hot path: the right password, recently checked, and no failure to clear - only
-        # the right password can be remembered, so nothing needs counting (no write).
+        # the right password can be remembered, so nothing needs counting (no lock, no write).
         return state.stored.user
-    # Count the attempt before checking it: however many arrive at once, at most
-    # policy.max_failures passwords are checked per window (the one reaching it locks).
-    with uow(autocommit=True) as tx:
-        slot, locked_until = tx.users.reserve_attempt(
-            username, address, policy.max_failures, policy.lock_seconds
+    # Every other check runs alone for this (username, address), with the failures read under
+    # the lock: however many attempts arrive at once, on any number of workers, at most
+    # policy.max_failures passwords are checked per window.
+    failed = None
+    with uow() as tx:
+        tx.users.lock_login(username, address)
+        state = tx.users.login_state(username, address)
+        if state.locked_until is None:
+            if state.stored is None:
+                verify_password(_dummy_hash(), password)  # as slow as a wrong password
+            if state.stored is None or not cache.verify(state.stored.password_hash, password):
+                failed = tx.users.record_failure(
+                    username, address, policy.max_failures, policy.lock_seconds
+                )
+            elif state.failures:
+                tx.users.clear_failures(username, address)
+            tx.commit()
+    if state.locked_until is not None:
+        raise AuthenticationFailed(
+            username, f"{who} refused: locked until {_utc(state.locked_until)}"
         )
-    if slot is None:
-        until = _utc(locked_until) if locked_until is not None else "the lock ends"
-        raise AuthenticationFailed(username, f"{who} refused: locked until {until}")
-    if state.stored is None:
-        verify_password(_dummy_hash(), password)  # as slow as a wrong password
-    if state.stored is None or not cache.verify(state.stored.password_hash, password):
-        with uow(autocommit=True) as tx:
-            tx.users.purge_failures(policy.lock_seconds)
-        note = f"{who} failed ({slot} of {policy.max_failures})"
+    if failed is not None:
+        failures, locked_until = failed
+        note = f"{who} failed ({failures} of {policy.max_failures})"
         if locked_until is not None:
             note += f", locked until {_utc(locked_until)}"
         raise AuthenticationFailed(username, note)
-    with uow(autocommit=True) as tx:
-        tx.users.release_attempt(username, address, slot)
+    assert state.stored is not None
     return state.stored.user
 
 

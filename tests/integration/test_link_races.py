@@ -16,6 +16,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from functools import partial
+from pathlib import Path
 
 import pytest
 import zeep
@@ -88,6 +89,14 @@ def _race(
     return rounds, answers, wrong
 
 
+def _assert_no_key_logged(log_dir: Path, prefix: str) -> None:
+    """The server's log (tracebacks included) names none of the raced foreign keys."""
+    (log,) = log_dir.glob("serve-*.log")
+    written = log.read_text(errors="replace")
+    assert f"{prefix}0" not in written
+    assert not any(ssin in written for ssin in SSINS)
+
+
 def _report(name: str, rounds: int, answers: Counter[str], wrong: list) -> str:  # type: ignore[type-arg]
     faults = sum(n for code, n in answers.items() if code.startswith("fault"))
     line = f"{name}: {rounds} rounds, {faults} faults, {len(wrong)} rounds wrong, {dict(answers)}"
@@ -99,6 +108,7 @@ def test_parallel_create_link_of_one_key_gives_one_ok_and_no_fault(
     database_url: URL,
     engine: Engine,
     serve,  # noqa: F811
+    tmp_path: Path,
 ) -> None:
     _prepare(engine)
     served = serve(database_url, workers=WORKERS)
@@ -124,12 +134,14 @@ def test_parallel_create_link_of_one_key_gives_one_ok_and_no_fault(
     rounds, answers, wrong = _race(one_round)
     line = _report("CreateLink", rounds, answers, wrong)
     assert wrong == [], line
+    _assert_no_key_logged(tmp_path, "RACE")
 
 
 def test_parallel_update_link_to_overlapping_validities_gives_one_ok_and_no_fault(
     database_url: URL,
     engine: Engine,
     serve,  # noqa: F811
+    tmp_path: Path,
 ) -> None:
     _prepare(engine)
     served = serve(database_url, workers=WORKERS)
@@ -168,3 +180,4 @@ def test_parallel_update_link_to_overlapping_validities_gives_one_ok_and_no_faul
     rounds, answers, wrong = _race(one_round, oks=CLIENTS // 2)
     line = _report("UpdateLink", rounds, answers, wrong)
     assert wrong == [], line
+    _assert_no_key_logged(tmp_path, "WIDE")

@@ -18,6 +18,8 @@ MASK = "<ssin>"
 _KEY_VALUES = re.compile(
     r"\)=\(.*?\)(?= already exists| conflicts with existing key| is |\.?\s*$)", re.M
 )
+# A check or not-null violation's DETAIL quotes the whole row: `Failing row contains (…).`
+_FAILING_ROW = re.compile(r"Failing row contains \(.*\)(?=\.?\s*$)", re.M)
 # Statement values, should a library print them ([parameters: …]): never written.
 _PARAMETERS = re.compile(r"\[parameters: .*?\]\s*(?=\n|\(Background|$)", re.S)
 KEY_MASK = ")=(<values>)"
@@ -28,6 +30,7 @@ def mask(text: str) -> str:
     """`text` without national numbers (every stand-alone run of eleven digits becomes <ssin>),
     nor the values of a database error's key or statement (foreign keys among them)."""
     text = _KEY_VALUES.sub(KEY_MASK, text)
+    text = _FAILING_ROW.sub("Failing row contains (<values>)", text)
     text = _PARAMETERS.sub("[parameters hidden] ", text)
     return _NATIONAL_NUMBER.sub(MASK, text)
 

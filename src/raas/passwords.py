@@ -48,14 +48,19 @@ class VerificationCache:
         self._entries: dict[str, tuple[bytes, float]] = {}
         self._lock = threading.Lock()
 
-    def verify(self, stored_hash: str, password: str) -> bool:
-        """Like verify_password, answered from memory when this pair matched recently."""
+    def remembers(self, stored_hash: str, password: str) -> bool:
+        """True when this pair matched recently (no hashing: a dictionary look-up)."""
         tag = hmac.new(self._key, password.encode(), hashlib.sha256).digest()
-        now = self._clock()
         with self._lock:
             hit = self._entries.get(stored_hash)
-        if hit and hit[1] > now and hmac.compare_digest(hit[0], tag):
+        return bool(hit and hit[1] > self._clock() and hmac.compare_digest(hit[0], tag))
+
+    def verify(self, stored_hash: str, password: str) -> bool:
+        """Like verify_password, answered from memory when this pair matched recently."""
+        if self.remembers(stored_hash, password):
             return True
+        tag = hmac.new(self._key, password.encode(), hashlib.sha256).digest()
+        now = self._clock()
         if not verify_password(stored_hash, password):
             return False
         if self._ttl > 0:

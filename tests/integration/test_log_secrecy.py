@@ -75,3 +75,35 @@ def test_a_constraint_error_is_logged_without_the_keys_values(
     assert "IntegrityError" in written and "Key (" in written  # the error itself is there
     for secret in (FOREIGN_KEY, SSIN, second, "2020-01-01"):
         assert secret not in written, secret
+
+
+def test_a_check_violation_is_logged_without_the_failing_row(
+    database_url: URL, engine: Engine, captured: io.StringIO
+) -> None:
+    """A check constraint's DETAIL quotes the whole row (`Failing row contains (…)`): the
+    ssin and the foreign key in it are not written."""
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO organisations (cbe_number) VALUES ('0203201340') "
+                "ON CONFLICT DO NOTHING"
+            )
+        )
+    service_engine = make_engine(database_url)
+    try:
+        with pytest.raises(DBAPIError) as refused, service_engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO links (ssin, country, key_type, foreign_key, key_as_given, "
+                    "validity, cbe_number) VALUES (:s, 'LU', 'PASSPORT', :k, :k, "
+                    "'empty'::daterange, '0203201340')"
+                ),
+                {"s": SSIN, "k": FOREIGN_KEY},
+            )
+        logging.getLogger("raas.service").error("unexpected error", exc_info=refused.value)
+    finally:
+        service_engine.dispose()
+    written = captured.getvalue()
+    assert "validity_not_empty" in written and "Failing row contains" in written
+    for secret in (FOREIGN_KEY, SSIN):
+        assert secret not in written, secret

@@ -105,6 +105,8 @@ _FAIL = text(
     RETURNING failures, locked_until
     """
 )
+# One lock per (username, address), in the transaction-scoped advisory lock space.
+_LOCK_LOGIN = text("SELECT pg_advisory_xact_lock(hashtext(:username), hashtext(:address))")
 _PURGE = text(
     """
     DELETE FROM login_failures
@@ -140,6 +142,11 @@ class UserRepository:
             _FAIL, {"username": username, "address": address, "limit": limit, "window": window}
         ).one()
         return row.failures, row.locked_until
+
+    def lock_login(self, username: str, address: str) -> None:
+        """Wait for any other check of `username`'s password from `address` to end (a lock held
+        until the transaction ends): read the failures, check, count, one at a time."""
+        self._conn.execute(_LOCK_LOGIN, {"username": username, "address": address})
 
     def clear_failures(self, username: str, address: str) -> None:
         """Forget the failures of `username` from `address` (it logged in)."""

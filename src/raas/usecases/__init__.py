@@ -39,6 +39,22 @@ def retrying(work: Callable[[], T]) -> T:
     return work()
 
 
+F = TypeVar("F", bound=Callable[..., object])
+
+
+def retried(use_case: F) -> F:
+    """A use case of one transaction, run again (whole) when it lost a race: two writers of one
+    key can deadlock while PostgreSQL checks an exclusion or unique constraint, and the loser,
+    run again, meets the other's committed row - the business conflict the caller must get,
+    never MSG00003. Only for use cases whose one unit of work is their only effect."""
+
+    @functools.wraps(use_case)
+    def run(*args: object, **kwargs: object) -> object:
+        return retrying(lambda: use_case(*args, **kwargs))
+
+    return run  # type: ignore[return-value]
+
+
 DEFAULT_LOGIN_POLICY = LoginPolicy()
 
 
@@ -63,22 +79,42 @@ def authenticate(
         raise AuthenticationFailed(
             username, f"{who} refused: locked until {_utc(state.locked_until)}"
         )
-    if state.stored is None:
-        verify_password(_dummy_hash(), password)  # as slow as a wrong password
-    if state.stored is None or not cache.verify(state.stored.password_hash, password):
-        with uow() as tx:
-            failures, locked_until = tx.users.record_failure(
-                username, address, policy.max_failures, policy.lock_seconds
-            )
+    if (
+        state.stored is not None
+        and not state.failures
+        and cache.remembers(state.stored.password_hash, password)
+    ):
+        # The hot path: the right password, recently checked, and no failure to clear - only
+        # the right password can be remembered, so nothing needs counting (no lock, no write).
+        return state.stored.user
+    # Every other check runs alone for this (username, address), with the failures read under
+    # the lock: however many attempts arrive at once, on any number of workers, at most
+    # policy.max_failures passwords are checked per window.
+    failed = None
+    with uow() as tx:
+        tx.users.lock_login(username, address)
+        state = tx.users.login_state(username, address)
+        if state.locked_until is None:
+            if state.stored is None:
+                verify_password(_dummy_hash(), password)  # as slow as a wrong password
+            if state.stored is None or not cache.verify(state.stored.password_hash, password):
+                failed = tx.users.record_failure(
+                    username, address, policy.max_failures, policy.lock_seconds
+                )
+            elif state.failures:
+                tx.users.clear_failures(username, address)
             tx.commit()
+    if state.locked_until is not None:
+        raise AuthenticationFailed(
+            username, f"{who} refused: locked until {_utc(state.locked_until)}"
+        )
+    if failed is not None:
+        failures, locked_until = failed
         note = f"{who} failed ({failures} of {policy.max_failures})"
         if locked_until is not None:
             note += f", locked until {_utc(locked_until)}"
         raise AuthenticationFailed(username, note)
-    if state.failures:
-        with uow() as tx:
-            tx.users.clear_failures(username, address)
-            tx.commit()
+    assert state.stored is not None
     return state.stored.user
 
 
@@ -108,6 +144,7 @@ def create_user(
     return created
 
 
+@retried
 def define_type_dossier(uow: UowFactory, cbe_number: str, code: str, description: str) -> None:
     """Define (or re-describe) a type dossier for an organisation."""
     try:

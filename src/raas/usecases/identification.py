@@ -31,7 +31,7 @@ from raas.models.phonetic import (
 from raas.models.ssin import Register, bis_numbers, register_of
 from raas.persistence.events import Event
 from raas.persistence.uow import UnitOfWork
-from raas.usecases import UowFactory, retrying, search_person_by_ssin
+from raas.usecases import UowFactory, retried, retrying, search_person_by_ssin
 from raas.usecases.ssins import ResolvedSsin, check_structure, resolve
 
 __all__ = [
@@ -71,6 +71,7 @@ def _candidates(tx: UnitOfWork, query: PhoneticQuery) -> list[Person]:
     return tx.persons.active_named_born_between(names, first, last)
 
 
+@retried
 def register_person(
     uow: UowFactory,
     last_name: str,

@@ -35,7 +35,7 @@ from raas.models.links import (
 from raas.models.periods import Period
 from raas.models.users import User
 from raas.persistence.uow import UnitOfWork
-from raas.usecases import UowFactory
+from raas.usecases import UowFactory, retried
 from raas.usecases.ssins import ResolvedSsin, resolve
 
 EIDAS = "EIDAS"
@@ -55,6 +55,7 @@ class FormatRequest:
     case_folding: str | None = None
 
 
+@retried
 def create_link(
     uow: UowFactory,
     caller: User,
@@ -78,6 +79,7 @@ def create_link(
     return link, resolved
 
 
+@retried
 def update_link(
     uow: UowFactory,
     caller: User,
@@ -152,6 +154,7 @@ def consult_formats(uow: UowFactory, country: str | None) -> list[KeyFormat]:
         return [DEFAULT_FORMAT, *tx.links.formats(None if country in (None, ANY) else country)]
 
 
+@retried
 def report_link(uow: UowFactory, caller: User, link_id: int, reason: str) -> tuple[int, Link]:
     """Queue a client's report that a link is wrong; the reportId and the link."""
     reason = reason.strip()
@@ -164,6 +167,7 @@ def report_link(uow: UowFactory, caller: User, link_id: int, reason: str) -> tup
     return report_id, link
 
 
+@retried
 def delete_link(uow: UowFactory, caller: User, link_id: int, ticket: UUID) -> Link:
     """Remove a link from every consultation, keeping who deleted it and when."""
     with uow() as tx:
@@ -180,6 +184,7 @@ def list_link_reports(uow: UowFactory, open_only: bool | None) -> list[LinkRepor
         return tx.links.reports(open_only)
 
 
+@retried
 def close_link_report(
     uow: UowFactory, caller: User, report_id: int, delete: bool, ticket: UUID
 ) -> Link | None:
@@ -202,6 +207,7 @@ def close_link_report(
     return deleted
 
 
+@retried
 def define_key_type(uow: UowFactory, code: str, description: str) -> None:
     """Add a key type (or change its description)."""
     check_key_type_code(code)
@@ -212,6 +218,7 @@ def define_key_type(uow: UowFactory, code: str, description: str) -> None:
         tx.commit()
 
 
+@retried
 def define_format(uow: UowFactory, request: FormatRequest) -> int:
     """Define or replace a format; keys it now governs are normalised again (how many changed)."""
     if request.country != ANY:

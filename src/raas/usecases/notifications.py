@@ -35,7 +35,7 @@ from raas.models.notification_files import FileHeader, Record, voucher, write_da
 from raas.models.users import User, normalise_cbe_number
 from raas.outbox import Outbox
 from raas.persistence.notifications import FileInfo, StoredFile, Subscription
-from raas.usecases import UowFactory
+from raas.usecases import UowFactory, retried
 
 Progress = Callable[[int, int], None]
 
@@ -47,6 +47,7 @@ class RunRefused(Exception):
 # -- subscriptions -------------------------------------------------------------------------------
 
 
+@retried
 def subscribe(uow: UowFactory, caller: User, flow: Flow) -> bool:
     """Subscribe the caller's organisation to a flow; True when new. RAAS0009 when not allowed."""
     with uow() as tx:
@@ -61,6 +62,7 @@ def subscribe(uow: UowFactory, caller: User, flow: Flow) -> bool:
     return created
 
 
+@retried
 def unsubscribe(uow: UowFactory, caller: User, flow: Flow) -> bool:
     """End the caller's subscription to a flow; True when there was one."""
     with uow() as tx:
@@ -74,6 +76,7 @@ def list_subscriptions(uow: UowFactory, caller: User) -> list[Subscription]:
         return tx.notifications.subscriptions(caller.cbe_number)
 
 
+@retried
 def grant(uow: UowFactory, admin: User, cbe_number: str, flow: Flow) -> bool:
     """Authorize an organisation for a flow; True when it was not yet."""
     cbe_number = _cbe(cbe_number)
@@ -84,6 +87,7 @@ def grant(uow: UowFactory, admin: User, cbe_number: str, flow: Flow) -> bool:
     return granted
 
 
+@retried
 def revoke(uow: UowFactory, cbe_number: str, flow: Flow) -> bool:
     """Withdraw an authorization and the subscription it allowed; True when there was one.
 

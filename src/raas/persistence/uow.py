@@ -27,6 +27,11 @@ from raas.persistence.ssdn import PersonDetailsRepository, SsdnClientRepository
 TRANSIENT_SQLSTATES = {"40001", "40P01"}
 # lock_timeout (the service's engine sets it): waiting behind a long operator job, give up.
 LOCK_NOT_AVAILABLE = "55P03"
+# The server is not (or no longer) a primary: a standby after a failover or switchover
+# (read_only_sql_transaction), or one going down (admin_shutdown, crash_shutdown,
+# cannot_connect_now). The connection is discarded: the next one finds the primary
+# (a multi-host RAAS_DATABASE_URL with target_session_attrs=read-write).
+NOT_PRIMARY_SQLSTATES = {"25006", "57P01", "57P02", "57P03"}
 
 # The caller the row-level security policies (migration 0007) let the transaction see, sent in
 # the same round trip as BEGIN (a simple-protocol query of two statements: no parameters).
@@ -118,6 +123,9 @@ class UnitOfWork:
         tb: TracebackType | None,
     ) -> None:
         assert self._conn is not None
+        sqlstate = getattr(getattr(exc, "orig", None), "sqlstate", None)
+        if sqlstate in NOT_PRIMARY_SQLSTATES and not self._conn.invalidated:
+            self._conn.invalidate()  # never back into the pool
         try:
             if self._open and not self._conn.invalidated:
                 self._conn.exec_driver_sql("ROLLBACK")
@@ -134,10 +142,11 @@ class UnitOfWork:
             return
         if exc.connection_invalidated:
             raise ServiceUnavailable("the database connection was lost") from exc
-        sqlstate = getattr(exc.orig, "sqlstate", None)
         if sqlstate in TRANSIENT_SQLSTATES:
             raise TransientConflict(str(exc.orig)) from exc
         if sqlstate == LOCK_NOT_AVAILABLE:
             raise ServiceUnavailable("a lock was not granted in time") from exc
+        if sqlstate in NOT_PRIMARY_SQLSTATES:
+            raise ServiceUnavailable("the database server is not the primary (failover)") from exc
         if isinstance(exc, OperationalError):  # shutting down, out of connections, timeouts
             raise ServiceUnavailable(f"the database is unavailable: {exc.orig}") from exc

@@ -105,6 +105,9 @@ _FAIL = text(
     RETURNING failures, locked_until
     """
 )
+# How long a login waits for the other password checks of its (username, address): below the
+# request deadline (RAAS_REQUEST_DEADLINE_SECONDS, 24 s by default).
+LOGIN_LOCK_TIMEOUT = "15s"
 # One lock per (username, address), in the transaction-scoped advisory lock space.
 _LOCK_LOGIN = text("SELECT pg_advisory_xact_lock(hashtext(:username), hashtext(:address))")
 _PURGE = text(
@@ -145,7 +148,13 @@ class UserRepository:
 
     def lock_login(self, username: str, address: str) -> None:
         """Wait for any other check of `username`'s password from `address` to end (a lock held
-        until the transaction ends): read the failures, check, count, one at a time."""
+        until the transaction ends): read the failures, check, count, one at a time.
+
+        A burst of logins of one client (16 threads of a batch, each worker's cache cold) queues
+        here behind as many password checks: it waits up to LOGIN_LOCK_TIMEOUT, not the
+        service's short lock timeout, which is for waits behind other writers' rows.
+        """
+        self._conn.exec_driver_sql(f"SET LOCAL lock_timeout = '{LOGIN_LOCK_TIMEOUT}'")
         self._conn.execute(_LOCK_LOGIN, {"username": username, "address": address})
 
     def clear_failures(self, username: str, address: str) -> None:

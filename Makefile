@@ -91,6 +91,19 @@ interop: install
 	@$(BIN)/python tools/interop.py --python "$(or $(INTEROP_PYTHON),python3.11)"; rc=$$?; \
 	if [ $$rc -eq 77 ] && [ -n "$(INTEROP_SKIP_OK)" ]; then exit 0; fi; exit $$rc
 
+## failover: RAAS on pg_auto_failover (a primary and a synchronous standby on loopback) loses
+## its primary under a load of writes, twice, and a planned switchover; nothing acknowledged may
+## be lost or doubled (docs/operator-guide.md, "High availability"). Needs the Debian package
+## postgresql-15-auto-failover (FAILOVER_INSTALL=1 installs it); exits 77 without it.
+.PHONY: failover
+failover: install
+	@if [ -n "$(FAILOVER_INSTALL)" ] && ! command -v pg_autoctl >/dev/null; then \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    postgresql-15-auto-failover) >/dev/null 2>&1 \
+	  || echo "failover: could not install postgresql-15-auto-failover"; fi
+	@$(BIN)/python tools/failover.py; rc=$$?; \
+	if [ $$rc -eq 77 ] && [ -n "$(FAILOVER_SKIP_OK)" ]; then exit 0; fi; exit $$rc
+
 ## wsdl: rewrite wsdl/ and xsd/ from the service definitions (commit the result)
 wsdl: install
 	$(BIN)/raas wsdl

@@ -60,6 +60,19 @@ class _NoClientFaults(logging.Filter):
 
 for _name in ("spyne.server._base", "spyne.server.wsgi"):
     logging.getLogger(_name).addFilter(_NoClientFaults())
+
+
+class _NoFaults(logging.Filter):
+    """Drops spyne's record of every fault it answers: the operation has logged its own line
+    already (MSG00001 a WARNING, MSG00003 an ERROR with the real traceback), so a database
+    failover is not hundreds of tracebacks of spyne's own frames."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        faults = (record.msg, record.exc_info[1] if record.exc_info else None)
+        return not any(isinstance(fault, Fault) for fault in faults)
+
+
+logging.getLogger("spyne.application").addFilter(_NoFaults())
 logging.getLogger("spyne").setLevel(logging.WARNING)
 
 # spyne runs a full gc.collect() when a request ends, at most once a second per process, to close

@@ -1,12 +1,16 @@
 # Everyday commands. `make run` and `make test` work on a fresh machine with Python 3.11, 3.12
 # or 3.13: they create .venv with the newest of them found and install the locked dependencies.
 SUPPORTED := 3.11 3.12 3.13
-# The newest supported interpreter on the PATH (python3.13, python3.12, python3.11, then python3
-# when it is one of them), as its real path; or PYTHON=/path/to/python3.x given on the command line.
-PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
+# The newest supported interpreter (python3.13, python3.12, python3.11 on the PATH, each followed
+# by pyenv's own ~/.pyenv/versions/3.X.*/bin/python3.X, since pyenv's shims refuse installed
+# versions that are not selected; then python3 when it is one of them), as its real path; or
+# PYTHON=/path/to/python3.x given on the command line.
+PYTHON ?= $(shell for p in python3.13 $(HOME)/.pyenv/versions/3.13.*/bin/python3.13 \
+	python3.12 $(HOME)/.pyenv/versions/3.12.*/bin/python3.12 \
+	python3.11 $(HOME)/.pyenv/versions/3.11.*/bin/python3.11 python3; do \
 	$$p -c 'import sys; sys.exit(not (3, 11) <= sys.version_info[:2] <= (3, 13)); ' 2>/dev/null \
 	&& { $$p -c 'import sys; print(sys.executable)'; break; }; done)
-PYVER  := $(shell $(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)
+PYVER  := $(if $(PYTHON),$(shell $(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null))
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 # One stamp per interpreter version: another Python makes the venv be rebuilt, not reused.

@@ -50,6 +50,9 @@ def _interpreter(version: str) -> str | None:
 def test_make_install_with_the_python_serves_a_zeep_call(
     version: str, database_url: URL, engine: Engine
 ) -> None:
+    if sys.version_info[:2] == tuple(map(int, version.split("."))):
+        # This very suite runs in the venv `make` built with this Python: no second build.
+        pytest.skip(f"the suite itself runs on Python {version}")
     python = _interpreter(version)
     if python is None:
         if os.environ.get("CI"):
@@ -103,4 +106,3 @@ def test_make_install_with_the_python_serves_a_zeep_call(
         assert "Traceback" not in errors, errors
     finally:
         shutil.rmtree(venv, ignore_errors=True)
-    assert sys.version_info >= (3, 11)

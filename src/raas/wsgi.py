@@ -18,7 +18,7 @@ from raas.metrics import Metrics
 from raas.models.users import LoginPolicy
 from raas.passwords import VerificationCache
 from raas.persistence.database import service_engine
-from raas.persistence.health import database_ok
+from raas.persistence.health import database_state
 from raas.persistence.pool import watch_pool
 from raas.persistence.uow import UnitOfWork
 from raas.services import (
@@ -140,7 +140,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             policy=LoginPolicy(settings.auth_max_failures, settings.auth_lock_seconds),
         ),
         audit=partial(usecases.record_audit, uow),
-        database_ok=partial(database_ok, engine),
+        database_ok=partial(database_state, engine),
         uow=uow,
         metrics=metrics,
         ssdn=ssdn.SsdnChannel(uow, settings.trusted_proxies, settings.max_xml_depth),

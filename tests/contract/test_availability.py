@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import requests
 import zeep
@@ -29,9 +31,10 @@ def test_health_is_503_without_database(unreachable_database_url: str) -> None:
     assert "database" in response.text
 
 
-def test_health_is_200_with_database(live_url: str) -> None:
+def test_health_is_200_with_database_and_names_the_primary(live_url: str) -> None:
     response = requests.get(f"{live_url}/health", timeout=10)
-    assert (response.status_code, response.text) == (200, "ok\n")
+    assert response.status_code == 200
+    assert re.fullmatch(r"ok\ndatabase: primary \S+:\d+\n", response.text), response.text
 
 
 def test_calls_without_database_get_msg00001(unreachable_database_url: str) -> None:

@@ -111,7 +111,7 @@ class Gateway:
         limits: GatewayLimits,
         authenticate: Callable[[str, str, str], User],
         audit: Callable[[AuditEntry], None],
-        database_ok: Callable[[], bool],
+        database_ok: Callable[[], str | None],
         uow: Callable[..., Any],
         metrics: Metrics,
         ssdn: SsdnChannel | None = None,
@@ -391,8 +391,11 @@ class Gateway:
         log.info(" ".join(f"{k}={v}" for k, v in fields.items()), extra={"fields": fields})
 
     def _health(self, start_response: StartResponse) -> Iterable[bytes]:
-        if self._database_ok():
-            return _plain(start_response, "200 OK", "ok\n")
+        state = self._database_ok()  # `primary HOST:PORT`, `standby HOST:PORT` or None
+        if state is not None and state.startswith("primary"):
+            return _plain(start_response, "200 OK", f"ok\ndatabase: {state}\n")
+        if state is not None:  # reached a standby: writes would fail until a reconnect
+            return _plain(start_response, "503 Service Unavailable", f"database: {state}\n")
         return _plain(start_response, "503 Service Unavailable", "database unavailable\n")
 
     def _index(self, start_response: StartResponse) -> Iterable[bytes]:

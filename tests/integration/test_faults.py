@@ -184,9 +184,10 @@ def serve(tmp_path: Path) -> Iterator:  # type: ignore[type-arg]
     """`serve(url, workers)`: `raas serve` on a free loopback port; stopped after the test."""
     started: list[subprocess.Popen[bytes]] = []
 
-    def start(url: URL, workers: int) -> Served:
+    def start(url: URL, workers: int, **settings: str) -> Served:
         env = {k: v for k, v in os.environ.items() if not k.startswith("RAAS_")}
         env["RAAS_DATABASE_URL"] = url.render_as_string(hide_password=False)
+        env.update(settings)
         port = _free_port()
         with (tmp_path / f"serve-{port}.log").open("wb") as log:
             process = subprocess.Popen(

@@ -111,7 +111,9 @@ def test_parallel_create_link_of_one_key_gives_one_ok_and_no_fault(
     tmp_path: Path,
 ) -> None:
     _prepare(engine)
-    served = serve(database_url, workers=WORKERS)
+    # Sixteen writers of one key queue behind each other's locks: on a loaded 2-core machine
+    # the wait can pass the default 5 s lock timeout (a MSG00001 by design, not what is tested).
+    served = serve(database_url, workers=WORKERS, RAAS_LOCK_TIMEOUT_SECONDS="20")
     clients = _clients(served.port)
 
     def one_round(n: int) -> list[Callable[[], str]]:
@@ -144,7 +146,9 @@ def test_parallel_update_link_to_overlapping_validities_gives_one_ok_and_no_faul
     tmp_path: Path,
 ) -> None:
     _prepare(engine)
-    served = serve(database_url, workers=WORKERS)
+    # Sixteen writers of one key queue behind each other's locks: on a loaded 2-core machine
+    # the wait can pass the default 5 s lock timeout (a MSG00001 by design, not what is tested).
+    served = serve(database_url, workers=WORKERS, RAAS_LOCK_TIMEOUT_SECONDS="20")
     clients = _clients(served.port)
 
     def one_round(n: int) -> list[Callable[[], str]]:

@@ -352,7 +352,7 @@ def test_update_changes_a_national_register_person_and_notifies_its_holders(uow,
     _inscribe(uow, ORG_3, OTHER, "902", D("2020-01-01"))
     done = raas("source", "update", A, "--last-name", "Peeters", "--decease-date", "2025-01-02")
     assert done.code == 0, done.out
-    assert "lastName, deceaseDate changed" in done.out and "for 1 organisations" in done.out
+    assert "lastName, deceaseDate changed" in done.out and "for 1 organisation" in done.out
     person = _person(uow, A)
     assert (person.register, person.last_name, person.decease_date) == (
         Register.RR,
@@ -429,7 +429,7 @@ def test_dimona_goes_to_the_organisations_holding_the_person_on_its_date(uow, ra
     _inscribe(uow, ORG_2, A, "902", day + timedelta(days=1))  # only later
     _inscribe(uow, ORG_3, OTHER, "902", day - timedelta(days=30))  # holds someone else
     done = raas("source", "dimona", A, "--employer", "0207.451.227", "--date", day.isoformat())
-    assert done.code == 0 and "event for 1 organisations" in done.out
+    assert done.code == 0 and "event for 1 organisation" in done.out
     assert _events(uow, "DIMONA", day) == [
         Event(
             kind="DIMONA",

@@ -23,6 +23,7 @@ installed (the message says how to install it).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import itertools
 import json
 import os
@@ -173,9 +174,9 @@ class Cluster:
     def kill(self, name: str) -> None:
         """The machine is lost: its pg_autoctl and its postmaster get SIGKILL."""
         postmaster = int((self.folder / name / "postmaster.pid").read_text().split()[0])
-        with contextlib_suppress():
+        with contextlib.suppress(Exception):
             os.killpg(self.keepers[name].pid, signal.SIGKILL)
-        with contextlib_suppress():
+        with contextlib.suppress(Exception):
             os.kill(postmaster, signal.SIGKILL)
         self.keepers[name].wait(timeout=30)
 
@@ -192,24 +193,16 @@ class Cluster:
     def stop(self) -> None:
         for keeper in self.keepers.values():
             if keeper.poll() is None:
-                with contextlib_suppress():
+                with contextlib.suppress(Exception):
                     os.killpg(keeper.pid, signal.SIGTERM)
         deadline = time.monotonic() + 30
         for keeper in self.keepers.values():
-            with contextlib_suppress():
+            with contextlib.suppress(Exception):
                 keeper.wait(timeout=max(0.1, deadline - time.monotonic()))
         for name in ("monitor", *self.ports):
             pid_file = self.folder / name / "postmaster.pid"
-            with contextlib_suppress():
+            with contextlib.suppress(Exception):
                 os.kill(int(pid_file.read_text().split()[0]), signal.SIGKILL)
-
-
-class contextlib_suppress:  # noqa: N801 - contextlib.suppress(Exception), spelled out once
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc: object) -> bool:
-        return True
 
 
 def psql(port: int, sql: str) -> str:
@@ -496,7 +489,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if server is not None:
             server.terminate()
-            with contextlib_suppress():
+            with contextlib.suppress(Exception):
                 server.wait(timeout=60)
         cluster.stop()
         if ok:

@@ -35,6 +35,7 @@ from raas.services.documents import ServiceDocuments
 from raas.services.faults import FAULT_CODES, SOAP_ENV, ContractFault, fault_envelope
 from raas.services.notification_xsd import schemas as notification_schemas
 from raas.services.operation import Call
+from raas.services.safe_xml import request_parser
 from raas.services.ssdn import CONNECTOR_PATH, TEST_PATH, SsdnChannel
 
 log = logging.getLogger("raas.request")
@@ -305,17 +306,8 @@ class Gateway:
         return raw
 
     def _parse(self, raw: bytes) -> etree._Element:
-        parser = etree.XMLParser(
-            resolve_entities=False,
-            no_network=True,
-            load_dtd=False,
-            dtd_validation=False,
-            huge_tree=False,
-            remove_comments=True,
-            remove_pis=True,
-        )
         try:
-            root = etree.fromstring(raw, parser)
+            root = etree.fromstring(raw, request_parser())
         except etree.XMLSyntaxError as error:
             raise ContractFault(
                 "MSG00004", f"the request is not well-formed XML: {error.msg}"

@@ -32,6 +32,7 @@ from raas.models.ssin import Register
 from raas.models.users import User
 from raas.services.faults import SOAP_ENV, ContractFault
 from raas.services.operation import Call
+from raas.services.safe_xml import request_parser
 from raas.usecases import ssdn as usecases
 
 CONNECTOR_PATH = "/connectors/webservice/KSZBCSSWebServiceConnectorPort"
@@ -86,18 +87,6 @@ def _schema(name: str) -> etree.XMLSchema:
     parser.resolvers.add(_Resolver())
     root = etree.fromstring(_resource(name), parser, base_url=f"memory:///{name}")
     return etree.XMLSchema(root)
-
-
-def _safe_parser() -> etree.XMLParser:
-    return etree.XMLParser(
-        resolve_entities=False,
-        no_network=True,
-        load_dtd=False,
-        dtd_validation=False,
-        huge_tree=False,
-        remove_comments=True,
-        remove_pis=True,
-    )
 
 
 @dataclass(frozen=True)
@@ -194,7 +183,7 @@ class SsdnChannel:
         if not text:
             raise ContractFault("MSG00004", "xmlString is empty")
         try:
-            root = etree.fromstring(text, _safe_parser())
+            root = etree.fromstring(text, request_parser())
         except (etree.XMLSyntaxError, ValueError) as error:
             raise ContractFault(
                 "MSG00004", f"the SSDN document is not well-formed XML: {error}"

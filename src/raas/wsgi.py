@@ -123,6 +123,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     metrics = Metrics()
     watch_pool(engine, metrics.pool_use)
     modules = SERVICES + ((benchmark,) if settings.benchmark_noop else ())
+    proxies = trusted_networks(settings.trusted_proxies)  # parsed once, not per request
     endpoints = {f"/{e.name}": e for e in (_endpoint(m, settings.public_url) for m in modules)}
     wsdls = ssdn.documents(settings.public_url)
     return Gateway(
@@ -131,7 +132,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             settings.max_body_bytes,
             settings.max_xml_depth,
             settings.request_deadline_seconds,
-            trusted_networks(settings.trusted_proxies),
+            proxies,
         ),
         authenticate=partial(
             usecases.authenticate,
@@ -143,7 +144,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         database_ok=partial(database_state, engine),
         uow=uow,
         metrics=metrics,
-        ssdn=ssdn.SsdnChannel(uow, settings.trusted_proxies, settings.max_xml_depth),
+        ssdn=ssdn.SsdnChannel(uow, proxies, settings.max_xml_depth),
         ssdn_documents={
             "KSZBCSSWebServiceConnector": wsdls["KSZBCSSWebServiceConnector.wsdl"],
             "TestConnection": wsdls["TestConnectionService.wsdl"],

@@ -22,7 +22,7 @@ from typing import Any
 
 from lxml import etree
 
-from raas.client_address import client_address
+from raas.client_address import Network, client_address
 from raas.models import ssdn
 from raas.models.errors import InvalidData, ServiceUnavailable
 from raas.models.inscriptions import PersonData
@@ -102,7 +102,9 @@ class Reply:
 class SsdnChannel:
     """Answers the two SSDN endpoints; the gateway around it audits, logs and counts."""
 
-    def __init__(self, uow: Callable[..., Any], trusted_proxies: tuple[str, ...], max_depth: int):
+    def __init__(
+        self, uow: Callable[..., Any], trusted_proxies: tuple[Network, ...], max_depth: int
+    ) -> None:
         self._uow = uow
         self._trusted = trusted_proxies
         self._max_depth = max_depth

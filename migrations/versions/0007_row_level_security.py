@@ -1,6 +1,6 @@
 """row-level security, the service role, the audit hash chain
 
-The service connects as `raas_service` (see README "Row-level security"): not the owner, not a
+The service connects as `raas_service` (see docs/security.md): not the owner, not a
 superuser, no BYPASSRLS, only the grants below. Organisation data is visible to it through the
 policies only, which read two per-transaction settings the unit of work sets for a known caller:
 `raas.cbe_number` (the caller's organisation) and `raas.admin` ('on' for an admin). Without them
@@ -93,7 +93,7 @@ def upgrade() -> None:
         f"""
         DO $$
         BEGIN
-            -- An owner without CREATEROLE needs the role made beforehand (README).
+            -- An owner without CREATEROLE needs the role made beforehand (docs/security.md).
             IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{ROLE}') THEN
                 CREATE ROLE {ROLE} NOLOGIN NOSUPERUSER NOBYPASSRLS;
             END IF;

@@ -23,7 +23,6 @@ from raas.persistence.uow import UnitOfWork
 from raas.services.gateway import Gateway
 from raas.usecases import links, register
 from raas.wsgi import create_app
-from tests import world
 from tests.conftest import KEPT_TABLES
 from tests.contract import conftest as contract
 from tests.world import (
@@ -37,7 +36,10 @@ from tests.world import (
     SUCCESSOR,
     TYPE_DOSSIERS,
     UNKNOWN,
+    Person,
     Users,
+    define_type_dossiers,
+    load,
 )
 
 # The contract fixtures (users of both roles), used here too.
@@ -46,7 +48,7 @@ users = contract.users
 
 # The fuzz's own person of the BIS register.
 BIS = make_ssin(1971, 5, 9, 31, month_offset=40)
-KOWALSKI = world.Person(BIS, "Kowalski", "Piotr", "1971-05-09")
+KOWALSKI = Person(BIS, "Kowalski", "Piotr", "1971-05-09")
 SSINS = (ACTIVE, OTHER_PERSON, SUCCESSOR, REPLACED, CANCELED, BIS, UNKNOWN, MALFORMED)
 CLIENT_TYPE_DOSSIERS = TYPE_DOSSIERS[CLIENT_CBE]
 
@@ -113,8 +115,8 @@ def world(engine: Engine, users: Users) -> Iterator[World]:
         for name in RESTORED:
             kept[name] = [r._asdict() for r in conn.execute(select(metadata.tables[name]))]
     uow = partial(UnitOfWork, engine)
-    world.load(uow, ACTIVE, OTHER_PERSON, SUCCESSOR, REPLACED, CANCELED, KOWALSKI)
-    world.define_type_dossiers(uow)
+    load(uow, ACTIVE, OTHER_PERSON, SUCCESSOR, REPLACED, CANCELED, KOWALSKI)
+    define_type_dossiers(uow)
     client = User(users.client, CLIENT_CBE, Role.CLIENT)
     other = User(users.other, OTHER_CBE, Role.CLIENT)
     client_links = tuple(

@@ -1,32 +1,23 @@
-"""Contract fixtures: zeep clients built from the committed WSDL files, users of two roles."""
+"""Contract fixtures: zeep clients built from the committed WSDL files, users of two roles, the
+Register of a client with the world's people, and LinkRegister's key types and formats restored."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
 from functools import partial
 
 import pytest
 import zeep
-from sqlalchemy import Engine
+from sqlalchemy import Engine, delete, insert, select
 from zeep.wsse.username import UsernameToken
 
 from raas import usecases
 from raas.models.users import Role
+from raas.persistence.links import link_formats, link_key_types, links
 from raas.persistence.uow import UnitOfWork
+from tests import world
 from tests.conftest import ROOT
-
-ADMIN_CBE = "0367302178"
-CLIENT_CBE = "0203201340"
-OTHER_CBE = "0404616494"
-PASSWORD = "correct horse battery staple"
-
-
-@dataclass(frozen=True)
-class Users:
-    admin: str = "ksz-admin"
-    client: str = "client-a"
-    other: str = "client-b"
+from tests.world import ADMIN_CBE, CLIENT_CBE, OTHER_CBE, PASSWORD, Users
 
 
 @pytest.fixture(scope="session")
@@ -72,3 +63,35 @@ def soap(live_url: str) -> SoapFactory:
 def _binding_name(client: zeep.Client) -> str:
     (binding,) = client.wsdl.bindings.keys()
     return binding
+
+
+@pytest.fixture()
+def register(engine: Engine, soap, users):  # type: ignore[no-untyped-def]
+    """The world's people in the source, its type dossiers; the first client's Register."""
+    uow = partial(UnitOfWork, engine)
+    # REPLACED_TWICE → MIDDLE → SUCCESSOR: a replacement is followed to its end.
+    world.load(
+        uow,
+        world.ACTIVE,
+        world.OTHER_PERSON,
+        world.SUCCESSOR,
+        world.MIDDLE,
+        world.REPLACED_TWICE,
+        world.CANCELED,
+    )
+    world.define_type_dossiers(uow)
+    return soap("Register", users.client)
+
+
+@pytest.fixture()
+def registry(engine: Engine) -> Iterator[None]:
+    """Key types and formats are kept between tests: put back what a test changed."""
+    with engine.connect() as conn:
+        kept = {t: list(conn.execute(select(t)).mappings()) for t in (link_key_types, link_formats)}
+    yield
+    with engine.begin() as conn:
+        conn.execute(delete(links))  # emptied before the next test anyway
+        conn.execute(delete(link_formats))
+        conn.execute(delete(link_key_types))
+        conn.execute(insert(link_key_types), [dict(row) for row in kept[link_key_types]])
+        conn.execute(insert(link_formats), [dict(row) for row in kept[link_formats]])

@@ -14,7 +14,7 @@ from raas import usecases
 from raas.models.ssin import is_valid, make_ssin
 from raas.persistence.tables import audit_log
 from raas.services.types import COMMON_NS
-from tests.contract.conftest import ADMIN_CBE, CLIENT_CBE
+from tests.world import ADMIN_CBE, CLIENT_CBE
 
 UNKNOWN_SSIN = make_ssin(1985, 3, 14, 123)
 GOOD = make_ssin(1990, 7, 1, 42)
@@ -171,7 +171,7 @@ def test_an_unexpected_error_is_audited(soap, users, engine, monkeypatch):
 
 def test_admins_consult_the_audit_log_by_organisation_ssin_and_day(soap, users, engine):
     from raas.clock import today
-    from tests.contract.conftest import OTHER_CBE
+    from tests.world import OTHER_CBE
 
     mine = soap("Identification", users.client)
     first = mine.SearchPersonBySsin(ssin=UNKNOWN_SSIN)

@@ -19,7 +19,8 @@ from sqlalchemy.engine import URL
 from raas import cli, usecases
 from raas.models.audit_chain import AuditEntry
 from raas.persistence.uow import UnitOfWork
-from tests.contract.conftest import SoapFactory, Users
+from tests.contract.conftest import SoapFactory
+from tests.world import Users
 
 
 @pytest.fixture()

@@ -16,7 +16,7 @@ from raas.models.users import Role
 from raas.persistence.uow import UnitOfWork
 from raas.services.status import DESCRIPTIONS
 from raas.services.types import COMMON_NS
-from tests.contract.conftest import CLIENT_CBE, PASSWORD, Users
+from tests.world import CLIENT_CBE, PASSWORD, Users
 
 NEW_PASSWORD = "a brand new password, longer"
 CLIENT = Users().client

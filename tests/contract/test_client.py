@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import shlex
@@ -14,15 +13,15 @@ import pytest
 import zeep
 from sqlalchemy import Engine
 
-from raas import sourcefeed, usecases
+from raas import usecases
 from raas.client.cli import main
 from raas.client.operations import OPERATIONS
-from raas.models.ssin import make_ssin
 from raas.persistence.uow import UnitOfWork
+from tests import world
 from tests.conftest import ROOT
-from tests.contract.conftest import CLIENT_CBE, PASSWORD
+from tests.world import CLIENT_CBE, PASSWORD
+from tests.world import JAN_PEETERS as PERSON
 
-PERSON = make_ssin(1985, 3, 14, 123)
 KEY = f"--ssin {PERSON} --typeDossier 902"
 SERVICES = ("Register", "Identification", "LinkRegister", "Admin")
 
@@ -63,9 +62,7 @@ def test_every_operation_of_the_wsdl_has_a_command_with_every_request_field() ->
 def client(engine: Engine, users, live_url, monkeypatch, capsys):  # type: ignore[no-untyped-def]
     """`client(user, "Operation --option value …")`: (exit code, printed text)."""
     uow = partial(UnitOfWork, engine)
-    csv = "ssin,lastName,firstName,birthDate,gender,status,replacedBy\n"
-    csv += f"{PERSON},Peeters,Jan,1985-03-14,MALE,ACTIVE,\n"
-    assert sourcefeed.import_csv(uow, io.StringIO(csv)).errors == ()
+    world.load(uow, PERSON)
     usecases.define_type_dossier(uow, CLIENT_CBE, "902", "work incapacity")
     monkeypatch.setenv("RAAS_URL", live_url)
     monkeypatch.setenv("RAAS_PASSWORD", PASSWORD)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import os
 import re
 import subprocess
@@ -13,22 +12,19 @@ from pathlib import Path
 from lxml import etree
 from sqlalchemy import Engine
 
-from raas import sourcefeed, usecases
-from raas.models.ssin import make_ssin
+from raas import usecases
 from raas.persistence.uow import UnitOfWork
+from tests import world
 from tests.conftest import ROOT
-from tests.contract.conftest import CLIENT_CBE, PASSWORD
-
-PERSON = make_ssin(1990, 7, 1, 31)
+from tests.world import CLIENT_CBE, PASSWORD
+from tests.world import JAN_PEETERS_1990 as PERSON
 
 
 def test_the_notifications_example_inscribes_fetches_and_checks_the_files(
     database_url, engine: Engine, users, live_url: str, tmp_path: Path
 ) -> None:
     uow = partial(UnitOfWork, engine)
-    csv = "ssin,lastName,firstName,birthDate,gender,status,replacedBy\n"
-    csv += f"{PERSON},Peeters,Jan,1990-07-01,MALE,ACTIVE,\n"
-    assert sourcefeed.import_csv(uow, io.StringIO(csv)).errors == ()
+    world.load(uow, PERSON)
     usecases.define_type_dossier(uow, CLIENT_CBE, "902", "work incapacity")
     env = {k: v for k, v in os.environ.items() if not k.startswith("RAAS_")}
     env |= {

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import dataclasses
-import io
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
@@ -14,7 +13,7 @@ import pytest
 from sqlalchemy import Engine, text
 from stdnum.be import bis
 
-from raas import sourcefeed, usecases
+from raas import usecases
 from raas.clock import today
 from raas.models.persons import Gender, IncompleteDate, Person
 from raas.models.phonetic import normalise
@@ -23,24 +22,21 @@ from raas.models.synthetic import generate_persons
 from raas.persistence.events import Event
 from raas.persistence.source_persons import copy_persons
 from raas.persistence.uow import UnitOfWork
+from tests import world
 from tests.conftest import ROOT
-from tests.contract.conftest import CLIENT_CBE, OTHER_CBE
+from tests.contract.support import code as _status
+from tests.contract.support import information as _info
+from tests.world import BIS_PERSON as BIS_MAN
+from tests.world import CANCELED as RR_CANCELED
+from tests.world import CLIENT_CBE, OTHER_CBE
+from tests.world import VAN_DEN_BROUCKE as RR_MAN
 
 NAMES = ROOT / "tests" / "data" / "belgian_names.csv"
 
 
-def _import(engine: Engine, *lines: str) -> None:
-    csv_text = "ssin,lastName,firstName,birthDate,gender,status,replacedBy\n" + "\n".join(lines)
-    done = sourcefeed.import_csv(partial(UnitOfWork, engine), io.StringIO(csv_text))
-    assert done.errors == () and done.added == len(lines)
-
-
-def _status(answer) -> tuple[str, str]:  # type: ignore[no-untyped-def]
-    return answer.status.value, answer.status.code
-
-
-def _info(answer) -> dict[str, str]:  # type: ignore[no-untyped-def]
-    return {i.fieldName: i.fieldValue for i in answer.status.information}
+def _import(engine: Engine, *people: str | world.Person) -> None:
+    done = world.load(partial(UnitOfWork, engine), *people)
+    assert done.errors == () and done.added == len(people)
 
 
 def _found(answer) -> list:  # type: ignore[no-untyped-def]
@@ -53,21 +49,13 @@ def _ssins(answer) -> list[str]:  # type: ignore[no-untyped-def]
 
 # -- SearchPersonBySsin ------------------------------------------------------------------------
 
-RR_MAN = make_ssin(1985, 3, 14, 123)
-BIS_MAN = make_ssin(1979, 11, 2, 45, month_offset=40)
 BIS_OLD = make_ssin(1979, 11, 2, 47, month_offset=40)
-RR_CANCELED = make_ssin(1990, 7, 0, 12)
 
 
 @pytest.fixture()
 def few(engine: Engine) -> None:
-    _import(
-        engine,
-        f"{RR_MAN},Van den Broucke,Jan,1985-03-14,MALE,ACTIVE,",
-        f"{BIS_MAN},Müller,Jürgen,1979-11-02,MALE,ACTIVE,",
-        f"{BIS_OLD},Muller,Jurgen,1979-11-02,MALE,REPLACED,{BIS_MAN}",
-        f"{RR_CANCELED},Dubois,Luc,1990-07-00,MALE,CANCELED,",
-    )
+    bis_old = world.Person(BIS_OLD, "Muller", "Jurgen", "1979-11-02", "MALE", "REPLACED", BIS_MAN)
+    _import(engine, RR_MAN, BIS_MAN, bis_old, RR_CANCELED)
 
 
 def test_search_by_ssin_gives_register_and_replacement(soap, users, few) -> None:
@@ -153,8 +141,8 @@ def test_an_incomplete_birth_date_in_the_source_matches_the_days_it_covers(
     month_only = make_ssin(1960, 6, 0, 5)
     _import(
         engine,
-        f"{year_only},Peeters,Jan,1960-00-00,MALE,ACTIVE,",
-        f"{month_only},Pieters,Jan,1960-06-00,MALE,ACTIVE,",
+        world.Person(year_only, "Peeters", "Jan", "1960-00-00"),
+        world.Person(month_only, "Pieters", "Jan", "1960-06-00"),
     )
     search = partial(
         soap("Identification", users.client).SearchPersonPhonetically, lastName="Peeters"

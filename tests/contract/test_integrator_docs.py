@@ -23,7 +23,7 @@ import pytest
 from lxml import etree
 from sqlalchemy import Engine
 
-from raas import sourcefeed, usecases
+from raas import usecases
 from raas.client.cli import main
 from raas.client.operations import OPERATIONS
 from raas.clock import today
@@ -31,16 +31,16 @@ from raas.models.ssin import make_ssin
 from raas.persistence.uow import UnitOfWork
 from raas.services.status import DESCRIPTIONS
 from raas.usecases import notifications, source
+from tests import world
 from tests.conftest import ROOT, serving
-from tests.contract.conftest import CLIENT_CBE, PASSWORD
-from tests.contract.test_linkregister import registry  # noqa: F401 - fixture
+from tests.world import CLIENT_CBE, PASSWORD
+from tests.world import JAN_PEETERS as PERSON  # the guide's person
 
 EXAMPLES = ROOT / "docs" / "examples"
 GUIDE = ROOT / "docs" / "integrator-guide.md"
 BEGIN = "<!-- BEGIN generated {}: tests/contract/test_integrator_docs.py -->"
 END = "<!-- END generated {} -->"
 DOC_DAY = "2026-01-15"  # today's date, in every example
-PERSON = make_ssin(1985, 3, 14, 123)
 UPDATE = os.environ.get("RAAS_UPDATE_DOCS") == "1"
 
 
@@ -408,9 +408,7 @@ def _wire(begin: str, end: str | None) -> dict[str, str]:
 
 
 def _import_person(uow) -> None:  # type: ignore[no-untyped-def]
-    csv = "ssin,lastName,firstName,birthDate,gender,status,replacedBy\n"
-    csv += f"{PERSON},Peeters,Jan,1985-03-14,MALE,ACTIVE,\n"
-    assert sourcefeed.import_csv(uow, io.StringIO(csv)).errors == ()
+    world.load(uow, PERSON)
 
 
 def test_the_guide_says_what_to_do_about_every_status_code() -> None:

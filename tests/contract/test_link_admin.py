@@ -4,26 +4,27 @@ from __future__ import annotations
 
 import time
 from datetime import date
+from functools import partial
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from zeep.exceptions import Fault
 
 from raas.persistence.links import deleted_links
 from raas.persistence.tables import audit_log
-from tests.contract.conftest import ADMIN_CBE, CLIENT_CBE
-from tests.contract.test_linkregister import (  # noqa: F401 - persons, registry: fixtures
-    ACTIVE,
-    OTHER,
-    create,
-    information,
-    listed,
-    outcome,
-    persons,
-    registry,
-)
+from raas.persistence.uow import UnitOfWork
+from tests import world
+from tests.contract.support import code as outcome
+from tests.contract.support import create, information, listed
+from tests.world import ACTIVE, ADMIN_CBE, CLIENT_CBE
+from tests.world import OTHER_PERSON as OTHER
 
 pytestmark = pytest.mark.usefixtures("persons")
+
+
+@pytest.fixture()
+def persons(engine: Engine) -> None:
+    world.load(partial(UnitOfWork, engine), ACTIVE, OTHER)
 
 
 def fault_code(call) -> str:  # type: ignore[no-untyped-def]

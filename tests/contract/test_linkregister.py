@@ -2,28 +2,23 @@
 
 from __future__ import annotations
 
-import io
 import threading
-from collections.abc import Iterator
 from datetime import date
 from functools import partial
 
 import pytest
-from sqlalchemy import Engine, delete, insert, select
+from sqlalchemy import Engine, select
 
-from raas import sourcefeed
 from raas.models.ssin import make_ssin
-from raas.persistence.links import link_formats, link_key_types, links
+from raas.persistence.links import links
 from raas.persistence.tables import audit_log
 from raas.persistence.uow import UnitOfWork
+from tests import world
+from tests.contract.support import code as outcome
+from tests.contract.support import create, information, listed
+from tests.world import ACTIVE, CANCELED, MALFORMED, REPLACED, SUCCESSOR, UNKNOWN
+from tests.world import OTHER_PERSON as OTHER
 
-ACTIVE = make_ssin(1985, 3, 14, 123)
-OTHER = make_ssin(1972, 11, 30, 8)
-SUCCESSOR = make_ssin(1985, 3, 14, 125)
-REPLACED = make_ssin(1985, 3, 14, 127)
-CANCELED = make_ssin(1990, 7, 1, 12)
-UNKNOWN = make_ssin(1985, 3, 14, 997)
-MALFORMED = ACTIVE[:-1] + str((int(ACTIVE[-1]) + 1) % 10)
 CROWD = [make_ssin(1960, 1, 1 + i, 1) for i in range(10)]  # for the concurrency test
 
 # A valid and an invalid key for every format seeded with a python-stdnum validator.
@@ -60,51 +55,8 @@ EXAMPLES = {
 
 @pytest.fixture()
 def persons(engine: Engine) -> None:
-    rows = [
-        f"{ACTIVE},Van den Broucke,Jan,1985-03-14,MALE,ACTIVE,",
-        f"{OTHER},Peeters,An,1972-11-30,FEMALE,ACTIVE,",
-        f"{SUCCESSOR},Peeters,Marie-Claire,1985-03-14,FEMALE,ACTIVE,",
-        f"{REPLACED},Peeters,Marie-Claire,1985-03-14,FEMALE,REPLACED,{SUCCESSOR}",
-        f"{CANCELED},Dubois,Luc,1990-07-01,MALE,CANCELED,",
-        *(f"{s},Crowd,Member,1960-01-{1 + i:02d},MALE,ACTIVE," for i, s in enumerate(CROWD)),
-    ]
-    csv = "ssin,lastName,firstName,birthDate,gender,status,replacedBy\n" + "\n".join(rows) + "\n"
-    assert sourcefeed.import_csv(partial(UnitOfWork, engine), io.StringIO(csv)).errors == ()
-
-
-@pytest.fixture()
-def registry(engine: Engine) -> Iterator[None]:
-    """Key types and formats are kept between tests: put back what a test changed."""
-    with engine.connect() as conn:
-        kept = {t: list(conn.execute(select(t)).mappings()) for t in (link_key_types, link_formats)}
-    yield
-    with engine.begin() as conn:
-        conn.execute(delete(links))  # emptied before the next test anyway
-        conn.execute(delete(link_formats))
-        conn.execute(delete(link_key_types))
-        conn.execute(insert(link_key_types), [dict(row) for row in kept[link_key_types]])
-        conn.execute(insert(link_formats), [dict(row) for row in kept[link_formats]])
-
-
-def outcome(answer) -> tuple[str, str]:  # type: ignore[no-untyped-def]
-    return answer.status.value, answer.status.code
-
-
-def information(answer) -> dict[str, str]:  # type: ignore[no-untyped-def]
-    return {i.fieldName: i.fieldValue for i in answer.status.information}
-
-
-def listed(answer) -> list:  # type: ignore[no-untyped-def]
-    return [] if answer.links is None else list(answer.links.link)
-
-
-def create(service, ssin=ACTIVE, key="AB123456", country="FR", key_type="PASSPORT", **validity):  # type: ignore[no-untyped-def]
-    period = None
-    if validity:
-        period = {"beginDate": validity["begin"], "endDate": validity.get("end")}
-    return service.CreateLink(
-        ssin=ssin, foreignKey=key, country=country, keyType=key_type, validity=period
-    )
+    crowd = [world.Person(s, "Crowd", "Member", f"1960-01-{n:02d}") for n, s in enumerate(CROWD, 1)]
+    world.load(partial(UnitOfWork, engine), ACTIVE, OTHER, SUCCESSOR, REPLACED, CANCELED, *crowd)
 
 
 # -- CreateLink and the two consultations ------------------------------------------------------

@@ -15,7 +15,7 @@ from raas.config import Settings
 from raas.persistence.database import SERVICE_ROLE, make_engine
 from raas.wsgi import create_app
 from tests.conftest import ROOT, serving
-from tests.contract.conftest import PASSWORD, Users
+from tests.world import PASSWORD, Users
 
 LOCK_TIMEOUT = 0.5
 

@@ -12,7 +12,6 @@ from collections.abc import Callable, Iterator
 import pytest
 import requests
 import zeep
-from requests.adapters import HTTPAdapter
 from sqlalchemy import Engine, text
 from zeep.transports import Transport
 from zeep.wsse.username import UsernameToken
@@ -20,22 +19,11 @@ from zeep.wsse.username import UsernameToken
 from raas.config import Settings
 from raas.wsgi import create_app
 from tests.conftest import ROOT, serving
-from tests.contract.conftest import PASSWORD, Users
+from tests.support import FromAddress
+from tests.world import PASSWORD, Users
 
 MAX_FAILURES = 3
 LOCK_SECONDS = 2.0
-
-
-class _FromAddress(HTTPAdapter):
-    """Connects from a given local address."""
-
-    def __init__(self, address: str) -> None:
-        self._address = address
-        super().__init__()
-
-    def init_poolmanager(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        kwargs["source_address"] = (self._address, 0)
-        super().init_poolmanager(*args, **kwargs)
 
 
 @pytest.fixture()
@@ -54,7 +42,7 @@ def list_type_dossiers(strict_url: str) -> Call:
 
     def call(username: str, password: str, address: str) -> str:
         session = requests.Session()
-        session.mount("http://", _FromAddress(address))
+        session.mount("http://", FromAddress(address))
         client = zeep.Client(
             str(ROOT / "wsdl" / "Register.wsdl"),
             wsse=UsernameToken(username, password),
@@ -138,7 +126,7 @@ def behind_proxy(service_engine: Engine) -> Iterator[Callable[[str, str, str, st
 
         def call(username: str, password: str, peer: str, forwarded_for: str) -> str:
             session = requests.Session()
-            session.mount("http://", _FromAddress(peer))
+            session.mount("http://", FromAddress(peer))
             session.headers["X-Forwarded-For"] = forwarded_for
             client = zeep.Client(
                 str(ROOT / "wsdl" / "Register.wsdl"),

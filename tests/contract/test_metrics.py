@@ -4,29 +4,12 @@ from __future__ import annotations
 
 import pytest
 import requests
-from prometheus_client.parser import text_string_to_metric_families
 from zeep.exceptions import Fault
 
 from raas.models.ssin import make_ssin
+from tests.contract.support import delta, scrape
 
 SSIN = make_ssin(1962, 8, 30, 77)
-
-
-def scrape(live_url: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
-    """Every sample of a scrape, parsed by prometheus_client's own parser."""
-    response = requests.get(f"{live_url}/metrics", timeout=10)
-    assert response.status_code == 200
-    assert response.headers["Content-Type"].startswith("text/plain; version=")
-    return {
-        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
-        for family in text_string_to_metric_families(response.text)
-        for sample in family.samples
-    }
-
-
-def delta(before, after, name: str, **labels: str) -> float:  # type: ignore[no-untyped-def]
-    key = (name, tuple(sorted(labels.items())))
-    return after.get(key, 0.0) - before.get(key, 0.0)
 
 
 def test_a_scrape_counts_requests_faults_and_latency_per_operation_and_code(

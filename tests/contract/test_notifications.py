@@ -25,7 +25,7 @@ from raas.persistence.uow import UnitOfWork
 from raas.usecases import notifications
 from raas.usecases.notifications import RunRefused, run_day
 from tests.conftest import ROOT
-from tests.contract.conftest import ADMIN_CBE, CLIENT_CBE, OTHER_CBE
+from tests.world import ADMIN_CBE, CLIENT_CBE, OTHER_CBE
 
 NS = {"n": "urn:raas:notifications:v1", "v": "urn:raas:notifications:voucher:v1"}
 DATA_XSD = etree.XMLSchema(file=str(ROOT / "xsd" / "notifications" / "NotificationFile.xsd"))

@@ -4,7 +4,6 @@ files over SOAP. Each record reaches exactly the subscribed organisations holdin
 
 from __future__ import annotations
 
-import io
 import os
 import subprocess
 import sys
@@ -14,17 +13,18 @@ import pytest
 from lxml import etree
 from sqlalchemy import Engine
 
-from raas import sourcefeed, usecases
+from raas import usecases
 from raas.clock import today
 from raas.models.ssin import make_ssin
 from raas.persistence.uow import UnitOfWork
+from tests import world
 from tests.conftest import ROOT
-from tests.contract.conftest import CLIENT_CBE, OTHER_CBE
-from tests.contract.test_register import period
+from tests.contract.support import period
+from tests.world import CLIENT_CBE, OTHER_CBE
+from tests.world import JAN_PEETERS as OLD
+from tests.world import JAN_PEETERS_1990 as RENAMED
+from tests.world import JAN_PEETERS_NEW as NEW
 
-OLD = make_ssin(1985, 3, 14, 123)
-NEW = make_ssin(1985, 3, 14, 125)
-RENAMED = make_ssin(1990, 7, 1, 31)
 EMPLOYED = make_ssin(1979, 11, 2, 15)
 NS = {"n": "urn:raas:notifications:v1", "v": "urn:raas:notifications:voucher:v1"}
 DATA_XSD = etree.XMLSchema(file=str(ROOT / "xsd" / "notifications" / "NotificationFile.xsd"))
@@ -54,16 +54,8 @@ def raas(database_url, engine: Engine, tmp_path):  # type: ignore[no-untyped-def
 @pytest.fixture()
 def persons(engine: Engine, users) -> None:  # type: ignore[no-untyped-def]
     uow = partial(UnitOfWork, engine)
-    csv = "ssin,lastName,firstName,birthDate,gender,status,replacedBy\n" + "".join(
-        f"{ssin},Peeters,Jan,{born},MALE,ACTIVE,\n"
-        for ssin, born in (
-            (OLD, "1985-03-14"),
-            (NEW, "1985-03-14"),
-            (RENAMED, "1990-07-01"),
-            (EMPLOYED, "1979-11-02"),
-        )
-    )
-    assert sourcefeed.import_csv(uow, io.StringIO(csv)).errors == ()
+    employed = world.PEOPLE[OLD].replace(ssin=EMPLOYED, birth_date="1979-11-02")
+    world.load(uow, OLD, NEW, RENAMED, employed)
     for cbe in (CLIENT_CBE, OTHER_CBE):
         usecases.define_type_dossier(uow, cbe, "0", "definitive")
 

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import io
 from functools import partial
 from uuid import UUID
 
 import pytest
 from sqlalchemy import Engine
 
-from raas import sourcefeed
 from raas.models.ssin import make_ssin
 from raas.persistence.uow import UnitOfWork
-from tests.contract.conftest import CLIENT_CBE, OTHER_CBE
+from tests import world
+from tests.world import BIS_PERSON, CANCELED, CLIENT_CBE, OTHER_CBE, REPLACED, SUCCESSOR
+from tests.world import VAN_DEN_BROUCKE as ACTIVE  # Jan: no hyphen in his first name
 
 
 def test_define_then_list_type_dossiers(soap, users) -> None:
@@ -72,24 +72,11 @@ def test_an_invalid_cbe_number_is_refused_and_changes_nothing(soap, users) -> No
 
 # -- Identification.SearchPersonBySsin ---------------------------------------------------------
 
-ACTIVE = make_ssin(1985, 3, 14, 123)
-SUCCESSOR = make_ssin(1985, 3, 14, 125)
-REPLACED = make_ssin(1985, 3, 14, 127)
-CANCELED = make_ssin(1990, 7, 0, 12)
-BIS_PERSON = make_ssin(1979, 11, 2, 44, month_offset=40)
-
 
 @pytest.fixture()
 def persons(engine: Engine) -> None:
-    csv = (
-        "ssin,lastName,firstName,birthDate,gender,status,replacedBy\n"
-        f"{ACTIVE},Van den Broucke,Jan,1985-03-14,MALE,ACTIVE,\n"
-        f"{SUCCESSOR},Peeters,Marie-Claire,1985-03-14,FEMALE,ACTIVE,\n"
-        f"{REPLACED},Peeters,Marie-Claire,1985-03-14,FEMALE,REPLACED,{SUCCESSOR}\n"
-        f"{CANCELED},Dubois,Luc,1990-07-00,MALE,CANCELED,\n"
-        f"{BIS_PERSON},Müller,Jürgen,1979-11-02,MALE,ACTIVE,\n"
-    )
-    done = sourcefeed.import_csv(partial(UnitOfWork, engine), io.StringIO(csv))
+    uow = partial(UnitOfWork, engine)
+    done = world.load(uow, ACTIVE, SUCCESSOR, REPLACED, CANCELED, BIS_PERSON)
     assert (done.added, done.errors) == (5, ())
 
 

@@ -2,77 +2,28 @@
 
 from __future__ import annotations
 
-import io
-from datetime import date
 from functools import partial
 
 import pytest
 from sqlalchemy import Engine
 
-from raas import sourcefeed, usecases
+from raas import sourcefeed
 from raas.clock import today
-from raas.models.ssin import make_ssin
 from raas.persistence.uow import UnitOfWork
-from tests.contract.conftest import CLIENT_CBE, OTHER_CBE
-from tests.contract.test_gateway_security import assert_refused, envelope, post
-
-ACTIVE = make_ssin(1985, 3, 14, 123)
-OTHER_PERSON = make_ssin(1962, 11, 2, 56)
-SUCCESSOR = make_ssin(1985, 3, 14, 125)
-MIDDLE = make_ssin(1985, 3, 14, 129)
-REPLACED = make_ssin(1985, 3, 14, 127)
-CANCELED = make_ssin(1990, 7, 0, 12)
-UNKNOWN = make_ssin(1985, 3, 14, 997)
-MALFORMED = ACTIVE[:-1] + str((int(ACTIVE[-1]) + 1) % 10)
-D = date.fromisoformat
-
-
-@pytest.fixture()
-def register(engine: Engine, soap, users):  # type: ignore[no-untyped-def]
-    """Persons in the source, type dossiers for both clients; the first client's Register."""
-    uow = partial(UnitOfWork, engine)
-    csv = (
-        "ssin,lastName,firstName,birthDate,gender,status,replacedBy\n"
-        f"{ACTIVE},Van den Broucke,Jan-Pieter,1985-03-14,MALE,ACTIVE,\n"
-        f"{OTHER_PERSON},Lefèvre,Élodie,1962-11-02,FEMALE,ACTIVE,\n"
-        f"{SUCCESSOR},Peeters,Marie,1985-03-14,FEMALE,ACTIVE,\n"
-        f"{MIDDLE},Peeters,Marie,1985-03-14,FEMALE,REPLACED,{SUCCESSOR}\n"
-        f"{REPLACED},Peeters,Marie,1985-03-14,FEMALE,REPLACED,{MIDDLE}\n"
-        f"{CANCELED},Dubois,Luc,1990-07-00,MALE,CANCELED,\n"
-    )
-    assert sourcefeed.import_csv(uow, io.StringIO(csv)).errors == ()
-    for code in ("0", "902", "LIVING_WAGE"):
-        usecases.define_type_dossier(uow, CLIENT_CBE, code, code)
-    usecases.define_type_dossier(uow, OTHER_CBE, "902", "902 of the other organisation")
-    usecases.define_type_dossier(uow, OTHER_CBE, "ONLY_OTHER", "not the first client's")
-    return soap("Register", users.client)
-
-
-def period(begin: str, end: str | None = None) -> dict[str, date | None]:
-    return {"beginDate": D(begin), "endDate": D(end) if end else None}
-
-
-def lines(answer) -> list[tuple[str, str, str, str | None]]:  # type: ignore[no-untyped-def]
-    """The inscriptions of an answer as (ssin, typeDossier, begin, end)."""
-    if answer.inscriptions is None:
-        return []
-    return [
-        (
-            i.ssin,
-            i.typeDossier,
-            i.period.beginDate.isoformat(),
-            i.period.endDate.isoformat() if i.period.endDate else None,
-        )
-        for i in answer.inscriptions.inscription
-    ]
-
-
-def code(answer) -> tuple[str, str]:  # type: ignore[no-untyped-def]
-    return answer.status.value, answer.status.code
-
-
-def information(answer) -> dict[str, str]:  # type: ignore[no-untyped-def]
-    return {i.fieldName: i.fieldValue for i in answer.status.information}
+from tests.contract.raw_soap import assert_refused, envelope, post
+from tests.contract.support import code, information, lines, period
+from tests.world import (
+    ACTIVE,
+    CANCELED,
+    CLIENT_CBE,
+    MALFORMED,
+    MIDDLE,
+    OTHER_CBE,
+    OTHER_PERSON,
+    SUCCESSOR,
+    UNKNOWN,
+)
+from tests.world import REPLACED_TWICE as REPLACED  # replaced by MIDDLE, itself by SUCCESSOR
 
 
 def test_inscribe_answers_the_lines_now_held(register) -> None:

@@ -12,7 +12,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from tests.contract.test_register import ACTIVE, OTHER_PERSON, code, lines, register  # noqa: F401
+from tests.contract.support import code, lines
+from tests.world import ACTIVE, OTHER_PERSON
 
 ORIGIN = date(2024, 1, 1)
 HORIZON = 400  # days after ORIGIN that stand for "open-ended"; random periods end well before

@@ -2,37 +2,28 @@
 
 from __future__ import annotations
 
-import io
 from datetime import date
 from functools import partial
 
 import pytest
 from sqlalchemy import Engine
 
-from raas import sourcefeed, usecases
 from raas.models.ssin import make_ssin
 from raas.persistence.uow import UnitOfWork
 from raas.usecases import source
-from tests.contract.conftest import CLIENT_CBE, OTHER_CBE
-from tests.contract.test_linkregister import listed, outcome
-from tests.contract.test_register import code, information, lines, period
-
-OLD = make_ssin(1985, 3, 14, 123)
-NEW = make_ssin(1985, 3, 14, 125)
+from tests import world
+from tests.contract.support import code, information, lines, listed, period
+from tests.contract.support import code as outcome
+from tests.world import CLIENT_CBE, OTHER_CBE
+from tests.world import JAN_PEETERS as OLD
+from tests.world import JAN_PEETERS_NEW as NEW
 
 
 @pytest.fixture()
 def uow(engine: Engine, users) -> partial[UnitOfWork]:  # type: ignore[no-untyped-def]
     factory = partial(UnitOfWork, engine)
-    csv = (
-        "ssin,lastName,firstName,birthDate,gender,status,replacedBy\n"
-        f"{OLD},Peeters,Jan,1985-03-14,MALE,ACTIVE,\n"
-        f"{NEW},Peeters,Jan,1985-03-14,MALE,ACTIVE,\n"
-    )
-    assert sourcefeed.import_csv(factory, io.StringIO(csv)).errors == ()
-    for cbe in (CLIENT_CBE, OTHER_CBE):
-        for type_dossier in ("0", "902"):
-            usecases.define_type_dossier(factory, cbe, type_dossier, type_dossier)
+    world.load(factory, OLD, NEW)
+    world.define_type_dossiers(factory, {CLIENT_CBE: ("0", "902"), OTHER_CBE: ("0", "902")})
     return factory
 
 
@@ -91,13 +82,7 @@ def test_the_links_of_the_old_ssin_are_found_under_the_new_one(soap, users, uow)
 
 def test_a_long_replacement_chain_still_resolves_to_its_end(soap, users, uow):
     chain = [make_ssin(1985, 3, 14, 301 + 2 * n) for n in range(41)]
-    sourcefeed.import_csv(
-        uow,
-        io.StringIO(
-            "ssin,lastName,firstName,birthDate,gender,status,replacedBy\n"
-            f"{chain[0]},Peeters,Jan,1985-03-14,MALE,ACTIVE,\n"
-        ),
-    )
+    world.load(uow, world.PEOPLE[OLD].replace(ssin=chain[0]))
     register = soap("Register", users.client)
     register.Inscribe(ssin=chain[0], typeDossier="0", period=period("2024-01-01"))
     for old, new in zip(chain, chain[1:], strict=False):

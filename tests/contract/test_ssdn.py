@@ -4,7 +4,6 @@ against the live app (real PostgreSQL, row-level security on)."""
 
 from __future__ import annotations
 
-import io
 from functools import partial
 
 import pytest
@@ -13,42 +12,34 @@ import zeep
 from lxml import etree
 from sqlalchemy import Engine, text
 
-from raas import sourcefeed, usecases
+from raas import usecases
 from raas.models.ssin import make_ssin
 from raas.persistence.uow import UnitOfWork
 from raas.usecases import source, ssdn
+from tests import world
 from tests.conftest import ROOT
 from tests.contract import ssdn_documents as doc
-from tests.contract.conftest import CLIENT_CBE, OTHER_CBE
-from tests.contract.test_register import lines, period
+from tests.contract.support import delta, lines, period, scrape
+from tests.world import CLIENT_CBE, DUPONT, ID_CARD, OTHER_CBE, SIS_CARD
+from tests.world import JAN_PEETERS as OLD
+from tests.world import JAN_PEETERS_NEW as NEW
 
-DUPONT = make_ssin(1968, 6, 1, 53)
 MARTIN = make_ssin(1975, 2, 11, 60)
-OLD = make_ssin(1985, 3, 14, 123)
-NEW = make_ssin(1985, 3, 14, 125)
 CANCELED = make_ssin(1990, 1, 1, 31)
 UNKNOWN = make_ssin(1979, 9, 9, 99)
 BIS = make_ssin(1980, 5, 5, 11, month_offset=40)
-ID_CARD = "591-1234567-89"
-SIS_CARD = "1234567890"
-
-CSV = (
-    "ssin,lastName,firstName,birthDate,gender,status,replacedBy,identityCardNumber,"
-    "sisCardNumber,street,houseNumber,postalCode,municipality,countryCode\n"
-    f"{DUPONT},Dupont,Jean,1968-06-01,MALE,ACTIVE,,{ID_CARD},{SIS_CARD},"
-    "Rue de la Loi,16,1000,Bruxelles,150\n"
-    f"{MARTIN},Martin,Marie,1975-02-11,FEMALE,ACTIVE,,,,,,,,\n"
-    f"{OLD},Peeters,Jan,1985-03-14,MALE,ACTIVE,,,,,,,,\n"
-    f"{NEW},Peeters,Jan,1985-03-14,MALE,ACTIVE,,,,,,,,\n"
-    f"{CANCELED},Janssens,Luc,1990-01-01,MALE,CANCELED,,,,,,,,\n"
-    f"{BIS},Öztürk,Ayşe,1980-05-05,FEMALE,ACTIVE,,,,,,,,\n"
+# This module's own persons; the source knows no card number nor address of theirs.
+OWN = (
+    world.Person(MARTIN, "Martin", "Marie", "1975-02-11", "FEMALE"),
+    world.Person(CANCELED, "Janssens", "Luc", "1990-01-01", status="CANCELED"),
+    world.Person(BIS, "Öztürk", "Ayşe", "1980-05-05", "FEMALE"),
 )
 
 
 @pytest.fixture()
 def uow(engine: Engine, users) -> partial[UnitOfWork]:  # type: ignore[no-untyped-def]
     factory = partial(UnitOfWork, engine)
-    assert sourcefeed.import_csv(factory, io.StringIO(CSV)).errors == ()
+    world.load(factory, DUPONT, OLD, NEW, *OWN)
     for cbe in (CLIENT_CBE, OTHER_CBE):
         for code in ("1", "902"):
             usecases.define_type_dossier(factory, cbe, code, f"purpose {code}")
@@ -584,7 +575,6 @@ def test_metrics_and_the_log_line_cover_ssdn_requests_without_national_numbers(
 ):
     import logging
 
-    from tests.contract.test_metrics import delta, scrape
 
     caplog.set_level(logging.DEBUG)
     before = scrape(live_url)

@@ -6,7 +6,6 @@ pretty-printed the same way)."""
 from __future__ import annotations
 
 import importlib.util
-import io
 import re
 from functools import partial
 from pathlib import Path
@@ -14,20 +13,21 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from raas import sourcefeed, usecases
+from raas import usecases
 from raas.persistence.uow import UnitOfWork
 from raas.usecases import ssdn
+from tests import world
 from tests.contract import ssdn_documents as doc
-from tests.contract.conftest import CLIENT_CBE
-from tests.contract.test_register import lines
+from tests.contract.support import lines
+from tests.world import CLIENT_CBE
 
-# The persons Lino's test names (its documents carry these SSINs and names).
+# The persons Lino's test names (its documents carry these SSINs and names); Luc Saffre has the
+# ssin of the world's DUPONT, so this module loads its own persons only.
 LUC = "68060105329"
 OTHER = "70100853190"
-CSV = (
-    "ssin,lastName,firstName,birthDate,gender,status,replacedBy\n"
-    f"{LUC},Saffre,Luc Johannes,1968-06-01,MALE,ACTIVE,\n"
-    f"{OTHER},Mustermann,Max,1938-06-01,MALE,ACTIVE,\n"
+LINO_PERSONS = (
+    world.Person(LUC, "Saffre", "Luc Johannes", "1968-06-01"),
+    world.Person(OTHER, "Mustermann", "Max", "1938-06-01"),
 )
 
 S = 'xmlns:ssdn="http://www.ksz-bcss.fgov.be/XSD/SSDN/Service"'
@@ -142,7 +142,7 @@ EXPECTED = {
 @pytest.fixture()
 def lino_client(engine: Engine, users) -> partial[UnitOfWork]:  # type: ignore[no-untyped-def]
     uow = partial(UnitOfWork, engine)
-    assert sourcefeed.import_csv(uow, io.StringIO(CSV)).errors == ()
+    world.load(uow, *LINO_PERSONS)
     usecases.define_type_dossier(uow, CLIENT_CBE, "10", "dossier in onderzoek")
     ssdn.add_client(uow, CLIENT_CBE, ["127.0.0.0/8"], 17, 1, doc.ORG_UNIT)
     return uow

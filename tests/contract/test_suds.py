@@ -9,7 +9,6 @@ integrator would from a checkout of the repository, and is pointed at the live a
 from __future__ import annotations
 
 import base64
-import io
 from collections.abc import Callable
 from functools import partial
 
@@ -19,21 +18,25 @@ from suds import WebFault
 from suds.client import Client
 from suds.wsse import Security, UsernameToken
 
-from raas import sourcefeed, usecases
+from raas import usecases
 from raas.clock import today
 from raas.models.ssin import make_ssin
 from raas.persistence.uow import UnitOfWork
 from raas.usecases import notifications
 from raas.usecases import source as source_changes
+from tests import world
 from tests.conftest import ROOT
-from tests.contract.conftest import CLIENT_CBE, OTHER_CBE, PASSWORD
-
-ACTIVE = make_ssin(1985, 3, 14, 123)
-SUCCESSOR = make_ssin(1985, 3, 14, 125)
-REPLACED = make_ssin(1985, 3, 14, 127)
-CANCELED = make_ssin(1990, 7, 1, 12)
-UNKNOWN = make_ssin(1985, 3, 14, 997)
-MALFORMED = ACTIVE[:-1] + str((int(ACTIVE[-1]) + 1) % 10)
+from tests.world import (
+    ACTIVE,
+    CANCELED,
+    CLIENT_CBE,
+    MALFORMED,
+    OTHER_CBE,
+    PASSWORD,
+    REPLACED,
+    SUCCESSOR,
+    UNKNOWN,
+)
 
 SudsFactory = Callable[..., object]
 
@@ -60,15 +63,8 @@ def suds(live_url: str) -> SudsFactory:
 
 @pytest.fixture()
 def persons(engine: Engine) -> None:
-    rows = [
-        f"{ACTIVE},Van den Broucke,Jan-Pieter,1985-03-14,MALE,ACTIVE,",
-        f"{SUCCESSOR},Peeters,Marie,1985-03-14,FEMALE,ACTIVE,",
-        f"{REPLACED},Peeters,Marie,1985-03-14,FEMALE,REPLACED,{SUCCESSOR}",
-        f"{CANCELED},Dubois,Luc,1990-07-01,MALE,CANCELED,",
-    ]
-    csv = "ssin,lastName,firstName,birthDate,gender,status,replacedBy\n" + "\n".join(rows) + "\n"
     uow = partial(UnitOfWork, engine)
-    assert sourcefeed.import_csv(uow, io.StringIO(csv)).errors == ()
+    world.load(uow, ACTIVE, SUCCESSOR, REPLACED, CANCELED)
     for code in ("0", "902"):
         usecases.define_type_dossier(uow, CLIENT_CBE, code, f"type {code}")
     usecases.define_type_dossier(uow, OTHER_CBE, "902", "of the other organisation")

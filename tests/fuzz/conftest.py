@@ -6,7 +6,6 @@ admin calls change the last three, so `world` puts them back as they were when i
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -15,7 +14,6 @@ from functools import partial
 import pytest
 from sqlalchemy import URL, Connection, Engine, delete, event, insert, select, text
 
-from raas import sourcefeed, usecases
 from raas.config import Settings
 from raas.models.ssin import make_ssin
 from raas.models.users import Role, User
@@ -27,22 +25,32 @@ from raas.usecases import links, register
 from raas.wsgi import create_app
 from tests.conftest import KEPT_TABLES
 from tests.contract import conftest as contract
-from tests.contract.conftest import CLIENT_CBE, OTHER_CBE, Users
+from tests.world import (
+    ACTIVE,
+    CANCELED,
+    CLIENT_CBE,
+    MALFORMED,
+    OTHER_CBE,
+    OTHER_PERSON,
+    REPLACED,
+    SUCCESSOR,
+    TYPE_DOSSIERS,
+    UNKNOWN,
+    Person,
+    Users,
+    define_type_dossiers,
+    load,
+)
 
 # The contract fixtures (users of both roles), used here too.
 session_users = contract.session_users
 users = contract.users
 
-ACTIVE = make_ssin(1985, 3, 14, 123)
-OTHER_PERSON = make_ssin(1962, 11, 2, 56)
-SUCCESSOR = make_ssin(1985, 3, 14, 125)
-REPLACED = make_ssin(1985, 3, 14, 127)
-CANCELED = make_ssin(1990, 7, 0, 12)
+# The fuzz's own person of the BIS register.
 BIS = make_ssin(1971, 5, 9, 31, month_offset=40)
-UNKNOWN = make_ssin(1985, 3, 14, 997)
-MALFORMED = ACTIVE[:-1] + str((int(ACTIVE[-1]) + 1) % 10)
+KOWALSKI = Person(BIS, "Kowalski", "Piotr", "1971-05-09")
 SSINS = (ACTIVE, OTHER_PERSON, SUCCESSOR, REPLACED, CANCELED, BIS, UNKNOWN, MALFORMED)
-CLIENT_TYPE_DOSSIERS = ("902", "LIVING_WAGE", "0")
+CLIENT_TYPE_DOSSIERS = TYPE_DOSSIERS[CLIENT_CBE]
 
 # Tables that are not an organisation's or the source's data: every request writes an audit entry
 # (and moves the chain's head), and a failed login is counted.
@@ -107,20 +115,8 @@ def world(engine: Engine, users: Users) -> Iterator[World]:
         for name in RESTORED:
             kept[name] = [r._asdict() for r in conn.execute(select(metadata.tables[name]))]
     uow = partial(UnitOfWork, engine)
-    csv = (
-        "ssin,lastName,firstName,birthDate,gender,status,replacedBy\n"
-        f"{ACTIVE},Van den Broucke,Jan-Pieter,1985-03-14,MALE,ACTIVE,\n"
-        f"{OTHER_PERSON},Lefèvre,Élodie,1962-11-02,FEMALE,ACTIVE,\n"
-        f"{SUCCESSOR},Peeters,Marie,1985-03-14,FEMALE,ACTIVE,\n"
-        f"{REPLACED},Peeters,Marie,1985-03-14,FEMALE,REPLACED,{SUCCESSOR}\n"
-        f"{CANCELED},Dubois,Luc,1990-07-00,MALE,CANCELED,\n"
-        f"{BIS},Kowalski,Piotr,1971-05-09,MALE,ACTIVE,\n"
-    )
-    assert sourcefeed.import_csv(uow, io.StringIO(csv)).errors == ()
-    for code in CLIENT_TYPE_DOSSIERS:
-        usecases.define_type_dossier(uow, CLIENT_CBE, code, code)
-    usecases.define_type_dossier(uow, OTHER_CBE, "902", "other's")
-    usecases.define_type_dossier(uow, OTHER_CBE, "ONLY_OTHER", "other's")
+    load(uow, ACTIVE, OTHER_PERSON, SUCCESSOR, REPLACED, CANCELED, KOWALSKI)
+    define_type_dossiers(uow)
     client = User(users.client, CLIENT_CBE, Role.CLIENT)
     other = User(users.other, OTHER_CBE, Role.CLIENT)
     client_links = tuple(

@@ -15,8 +15,9 @@ from lxml import etree
 
 from raas.services.types import COMMON_NS
 from tests.conftest import call_wsgi
-from tests.fuzz.conftest import ACTIVE, fingerprint
-from tests.fuzz.test_fuzz_soap import callers, envelope
+from tests.fuzz.conftest import fingerprint
+from tests.fuzz.plans import callers, envelope
+from tests.world import ACTIVE
 
 REGISTER = "urn:raas:register:v1"
 ADMIN = "urn:raas:admin:v1"

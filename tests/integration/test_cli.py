@@ -15,10 +15,10 @@ from sqlalchemy.engine import URL
 
 from raas import usecases
 from raas.models.errors import AuthenticationFailed
-from raas.models.ssin import make_ssin
 from raas.passwords import VerificationCache
 from raas.persistence.tables import source_persons
 from raas.persistence.uow import UnitOfWork
+from tests import world
 
 
 @pytest.fixture()
@@ -104,21 +104,16 @@ def test_source_seed_is_deterministic_and_idempotent(raas, engine) -> None:
 
 
 def test_source_import_is_all_or_nothing(raas, engine, tmp_path: Path) -> None:
-    good, bad = make_ssin(1985, 3, 14, 123), "85031412303"
-    header = "ssin,lastName,firstName,birthDate,gender,status,replacedBy\n"
+    good, bad = world.PEOPLE[world.JAN_PEETERS], "85031412303"  # bad: a wrong check digit
     file = tmp_path / "persons.csv"
-    file.write_text(
-        header
-        + f"{good},Peeters,Jan,1985-03-14,MALE,ACTIVE,\n"
-        + f"{bad},Janssens,An,1985-03-14,FEMALE,ACTIVE,\n"
-    )
+    file.write_text(world.source_csv(good) + f"{bad},Janssens,An,1985-03-14,FEMALE,ACTIVE,\n")
     refused = raas("source", "import", str(file))
     assert refused.returncode == 2 and "line 3" in refused.stderr
     assert _persons(engine) == 0
 
-    file.write_text(header + f"{good},Peeters,Jan,1985-03-14,MALE,ACTIVE,\n")
+    file.write_text(world.source_csv(good))
     assert "1 persons added, 0 updated" in raas("source", "import", str(file)).stdout
-    file.write_text(header + f"{good},Peeters,Jan-Pieter,1985-03-14,MALE,ACTIVE,\n")
+    file.write_text(world.source_csv(good.replace(first_name="Jan-Pieter")))
     assert "0 persons added, 1 updated" in raas("source", "import", str(file)).stdout
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.test_end_to_end import _free_port, _wait_healthy
+from tests.support import free_port, wait_healthy
 
 pytestmark = pytest.mark.slow
 
@@ -29,7 +29,7 @@ def _postmaster(pgdata: Path) -> int | None:
 
 
 def _serve(env: dict[str, str]) -> tuple[subprocess.Popen[str], str]:
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "raas.cli", "serve", "--port", str(port), "--workers", "1"],
         env=env,
@@ -39,7 +39,7 @@ def _serve(env: dict[str, str]) -> tuple[subprocess.Popen[str], str]:
         start_new_session=True,  # a group of its own, as a terminal's foreground job
     )
     base = f"http://127.0.0.1:{port}"
-    _wait_healthy(base, process)
+    wait_healthy(base, process)
     return process, base
 
 

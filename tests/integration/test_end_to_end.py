@@ -9,11 +9,9 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,16 +21,12 @@ import zeep
 from lxml import etree
 from zeep.wsse.username import UsernameToken
 
+from tests.support import free_port, wait_healthy
+
 pytestmark = pytest.mark.slow
 
 RAAS = [sys.executable, "-m", "raas.cli"]
 SECRET = b"<ns0:ssin>85031412302</ns0:ssin>"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture()
@@ -59,7 +53,7 @@ def test_embedded_postgres_demo_and_gunicorn(embedded_env: dict[str, str]) -> No
     password = re.search(r"username=demo-client\s+password=(\S+)", demo).group(1)
     assert Path(embedded_env["RAAS_DATA_DIR"], "pgdata", "PG_VERSION").exists()
 
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(
         [*RAAS, "serve", "--port", str(port), "--workers", "1"],
         env=embedded_env,
@@ -69,7 +63,7 @@ def test_embedded_postgres_demo_and_gunicorn(embedded_env: dict[str, str]) -> No
     )
     try:
         base = f"http://127.0.0.1:{port}"
-        _wait_healthy(base, server)
+        wait_healthy(base, server)
         client = zeep.Client(f"{base}/Register?wsdl", wsse=UsernameToken("demo-client", password))
         proxy = client.create_service(next(iter(client.wsdl.bindings)), f"{base}/Register")
         answer = proxy.ListTypeDossiers()
@@ -91,17 +85,3 @@ def test_embedded_postgres_demo_and_gunicorn(embedded_env: dict[str, str]) -> No
     assert "Traceback" not in output
     assert SECRET.decode() not in output and "85031412302" not in output
     assert "ListTypeDossiers" in output and "status=MSG00000" in output  # one line per request
-
-
-def _wait_healthy(base: str, server: subprocess.Popen[str]) -> None:
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        assert server.poll() is None, server.stdout.read() if server.stdout else "serve exited"
-        try:
-            if requests.get(f"{base}/health", timeout=5).status_code == 200:
-                return
-        # Not listening yet, or listening while the workers still boot (a loaded machine).
-        except (requests.ConnectionError, requests.Timeout):
-            pass
-        time.sleep(0.3)
-    raise AssertionError("raas serve did not become healthy within 90 s")

@@ -13,18 +13,14 @@ from __future__ import annotations
 import contextlib
 import http.client
 import itertools
-import os
 import random
 import signal
-import subprocess
-import sys
 import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import partial
-from pathlib import Path
 
 import psutil
 import pytest
@@ -37,11 +33,13 @@ from raas.models.users import Role
 from raas.persistence import migrations
 from raas.persistence.database import make_engine
 from raas.persistence.uow import UnitOfWork
-from tests.integration.cluster import Cluster, _free_port
+from tests.integration.cluster import Cluster
+from tests.support import Served
+from tests.world import CLIENT_CBE
 
 pytestmark = pytest.mark.slow
 
-USER, PASSWORD, CBE = "fault-client", "a password for faults 1234", "0203201340"
+USER, PASSWORD, CBE = "fault-client", "a password for faults 1234", CLIENT_CBE
 WSSE = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd"
 TEXT = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-username-token-profile-1.0"
 REGISTER = 'xmlns:r="urn:raas:register:v1" xmlns:c="urn:raas:common:v1"'
@@ -152,57 +150,6 @@ class Load:
     def kinds(self) -> list[str]:
         return [o.kind if o.kind in ("OK", "NO_ANSWER") else f"{o.kind} {o.code}"
                 for o in self.outcomes]
-
-
-@dataclass
-class Served:
-    process: subprocess.Popen[bytes]
-    port: int
-
-    def workers(self) -> list[psutil.Process]:
-        return [p for p in psutil.Process(self.process.pid).children() if p.is_running()]
-
-
-def _wait_healthy(port: int, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-        try:
-            connection.request("GET", "/health")
-            if connection.getresponse().status == 200:
-                return
-        except OSError:
-            pass
-        finally:
-            connection.close()
-        time.sleep(0.1)
-    raise AssertionError("raas serve did not become healthy")
-
-
-@pytest.fixture()
-def serve(tmp_path: Path) -> Iterator:  # type: ignore[type-arg]
-    """`serve(url, workers)`: `raas serve` on a free loopback port; stopped after the test."""
-    started: list[subprocess.Popen[bytes]] = []
-
-    def start(url: URL, workers: int, **settings: str) -> Served:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("RAAS_")}
-        env["RAAS_DATABASE_URL"] = url.render_as_string(hide_password=False)
-        env.update(settings)
-        port = _free_port()
-        with (tmp_path / f"serve-{port}.log").open("wb") as log:
-            process = subprocess.Popen(
-                [sys.executable, "-m", "raas.cli", "serve", "--port", str(port),
-                 "--workers", str(workers)],
-                env=env, stdout=log, stderr=subprocess.STDOUT,
-            )
-        started.append(process)
-        _wait_healthy(port)
-        return Served(process, port)
-
-    yield start
-    for process in started:
-        process.terminate()
-        process.wait(30)
 
 
 def _prepare(engine: Engine, persons: int, codes: list[str]) -> list[str]:

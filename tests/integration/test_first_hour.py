@@ -17,7 +17,7 @@ from lxml import etree
 from sqlalchemy.engine import URL
 
 from tests.conftest import ROOT
-from tests.integration.test_end_to_end import _free_port, _wait_healthy
+from tests.support import free_port, wait_healthy
 
 pytestmark = pytest.mark.slow
 
@@ -54,10 +54,10 @@ def serve(database_url: URL) -> Iterator:  # type: ignore[type-arg]
 
 
 def test_another_port_gives_wsdls_with_the_address_served(serve) -> None:  # type: ignore[no-untyped-def]
-    port = _free_port()
+    port = free_port()
     server = serve(port)
     base = f"http://127.0.0.1:{port}"
-    _wait_healthy(base, server)
+    wait_healthy(base, server)
     for service in ("Register", "Identification", "LinkRegister", "Admin"):
         wsdl = requests.get(f"{base}/{service}?wsdl", timeout=10).content
         assert _soap_address(wsdl) == f"{base}/{service}"
@@ -69,10 +69,10 @@ def test_another_port_gives_wsdls_with_the_address_served(serve) -> None:  # typ
 
 
 def test_raas_public_url_still_names_the_address(serve) -> None:  # type: ignore[no-untyped-def]
-    port = _free_port()
+    port = free_port()
     server = serve(port, RAAS_PUBLIC_URL="https://raas.example.org")
     base = f"http://127.0.0.1:{port}"
-    _wait_healthy(base, server)
+    wait_healthy(base, server)
     wsdl = requests.get(f"{base}/Register?wsdl", timeout=10).content
     assert _soap_address(wsdl) == "https://raas.example.org/Register"
 

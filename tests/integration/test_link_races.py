@@ -10,7 +10,6 @@ a SOAP fault.
 
 from __future__ import annotations
 
-import io
 import threading
 import time
 from collections import Counter
@@ -26,16 +25,17 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import URL
 from zeep.wsse.username import UsernameToken
 
-from raas import sourcefeed, usecases
+from raas import usecases
 from raas.models.ssin import make_ssin
 from raas.models.users import Role
 from raas.persistence.uow import UnitOfWork
+from tests import world
 from tests.conftest import ROOT
-from tests.integration.test_faults import serve  # noqa: F401 - the fixture
+from tests.world import CLIENT_CBE
 
 pytestmark = pytest.mark.slow
 
-USER, PASSWORD, CBE = "race-client", "a password for races 1234", "0203201340"
+USER, PASSWORD, CBE = "race-client", "a password for races 1234", CLIENT_CBE
 CLIENTS = 16
 WORKERS = 12
 SSINS = [make_ssin(1961, 1 + i // 28, 1 + i % 28, 1) for i in range(CLIENTS)]
@@ -46,9 +46,8 @@ MIN_ROUNDS = 5
 def _prepare(engine: Engine) -> None:
     uow = partial(UnitOfWork, engine)
     usecases.create_user(uow, USER, CBE, Role.CLIENT, PASSWORD, "Race client")
-    rows = [f"{s},Race,Member{i},1961-01-01,MALE,ACTIVE," for i, s in enumerate(SSINS)]
-    csv = "ssin,lastName,firstName,birthDate,gender,status,replacedBy\n" + "\n".join(rows) + "\n"
-    assert sourcefeed.import_csv(uow, io.StringIO(csv)).errors == ()
+    racers = [world.Person(s, "Race", f"Member{i}", "1961-01-01") for i, s in enumerate(SSINS)]
+    world.load(uow, *racers)
 
 
 def _clients(port: int) -> list[zeep.proxy.ServiceProxy]:

@@ -26,13 +26,12 @@ from raas import usecases
 from raas.models.users import Role
 from raas.persistence.uow import UnitOfWork
 from tests.conftest import ROOT
-from tests.contract.test_login_lockout import _FromAddress
-from tests.integration.cluster import _free_port
-from tests.integration.test_faults import _wait_healthy
+from tests.support import FromAddress, free_port, wait_healthy
+from tests.world import CLIENT_CBE
 
 pytestmark = pytest.mark.slow
 
-USER, PASSWORD, CBE = "burst-client", "the right password 1234", "0203201340"
+USER, PASSWORD, CBE = "burst-client", "the right password 1234", CLIENT_CBE
 MAX_FAILURES = 5
 GUESSES = 23
 TRIALS = 4
@@ -45,7 +44,7 @@ def port(database_url: URL, engine: Engine, tmp_path: Path) -> Iterator[int]:
     env["RAAS_DATABASE_URL"] = database_url.render_as_string(hide_password=False)
     env["RAAS_AUTH_MAX_FAILURES"] = str(MAX_FAILURES)
     env["RAAS_AUTH_LOCK_SECONDS"] = "600"
-    port = _free_port()
+    port = free_port()
     with (tmp_path / "serve.log").open("wb") as log:
         server = subprocess.Popen(
             [sys.executable, "-m", "raas.cli", "serve", "--port", str(port), "--workers", "12"],
@@ -54,7 +53,7 @@ def port(database_url: URL, engine: Engine, tmp_path: Path) -> Iterator[int]:
             stderr=subprocess.STDOUT,
         )
     try:
-        _wait_healthy(port)
+        wait_healthy(f"http://127.0.0.1:{port}", server, timeout=60)
         yield port
     finally:
         server.terminate()
@@ -63,7 +62,7 @@ def port(database_url: URL, engine: Engine, tmp_path: Path) -> Iterator[int]:
 
 def _client(port: int, password: str, address: str) -> zeep.proxy.ServiceProxy:
     session = requests.Session()
-    session.mount("http://", _FromAddress(address))
+    session.mount("http://", FromAddress(address))
     client = zeep.Client(
         str(ROOT / "wsdl" / "Register.wsdl"),
         wsse=UsernameToken(USER, password),

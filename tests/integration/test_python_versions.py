@@ -21,8 +21,8 @@ from raas import usecases
 from raas.models.users import Role
 from raas.persistence.uow import UnitOfWork
 from tests.conftest import ROOT
-from tests.contract.conftest import CLIENT_CBE, PASSWORD
-from tests.integration.test_end_to_end import _free_port, _wait_healthy
+from tests.support import free_port, wait_healthy
+from tests.world import CLIENT_CBE, PASSWORD
 
 pytestmark = pytest.mark.slow
 
@@ -82,7 +82,7 @@ def test_make_install_with_the_python_serves_a_zeep_call(
 
         env = {k: v for k, v in os.environ.items() if not k.startswith(("RAAS_", "PROMETHEUS"))}
         env["RAAS_DATABASE_URL"] = database_url.render_as_string(hide_password=False)
-        port = _free_port()
+        port = free_port()
         server = subprocess.Popen(
             [str(venv / "bin" / "raas"), "serve", "--port", str(port), "--workers", "1"],
             env=env,
@@ -91,7 +91,7 @@ def test_make_install_with_the_python_serves_a_zeep_call(
             text=True,
         )
         try:
-            _wait_healthy(f"http://127.0.0.1:{port}", server)
+            wait_healthy(f"http://127.0.0.1:{port}", server)
             client = zeep.Client(
                 str(ROOT / "wsdl" / "Register.wsdl"), wsse=UsernameToken(username, PASSWORD)
             )

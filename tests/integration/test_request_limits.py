@@ -26,9 +26,8 @@ from raas.models.ssin import make_ssin
 from raas.models.users import Role
 from raas.persistence.tables import audit_log
 from raas.persistence.uow import UnitOfWork
-from tests.contract.conftest import CLIENT_CBE, PASSWORD
-from tests.integration.test_end_to_end import _free_port, _wait_healthy
-from tests.integration.test_serve_metrics_logs import LIST
+from tests.support import LIST, free_port, wait_healthy
+from tests.world import CLIENT_CBE, PASSWORD
 
 pytestmark = pytest.mark.slow
 
@@ -43,7 +42,7 @@ def _serve(database_url: URL, log_path: Path, **settings: str) -> tuple[subproce
     env["RAAS_WORKER_TIMEOUT"] = str(WORKER_TIMEOUT)
     env["RAAS_LOCK_TIMEOUT_SECONDS"] = "60"  # a lock wait ends by the deadline, not by this
     env.update(settings)
-    port = _free_port()
+    port = free_port()
     with log_path.open("w") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "raas.cli", "serve", "--port", str(port), "--workers", "2"],
@@ -53,7 +52,7 @@ def _serve(database_url: URL, log_path: Path, **settings: str) -> tuple[subproce
             text=True,
         )
     try:
-        _wait_healthy(f"http://127.0.0.1:{port}", process)
+        wait_healthy(f"http://127.0.0.1:{port}", process)
     except BaseException:
         _stop(process)
         raise

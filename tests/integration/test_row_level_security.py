@@ -18,10 +18,9 @@ from sqlalchemy.exc import DBAPIError
 
 from raas.models.users import Role, User
 from raas.persistence.uow import UnitOfWork
+from tests.world import ADMIN_CBE, CLIENT_CBE, OTHER_CBE
 
-A = "0203201340"
-B = "0404616494"
-ADMIN_CBE = "0367302178"
+A, B = CLIENT_CBE, OTHER_CBE
 SSIN = "85073003328"
 
 CLIENT_A = User("rls-client-a", A, Role.CLIENT)

@@ -18,19 +18,10 @@ from sqlalchemy.engine import URL
 from raas import usecases
 from raas.models.users import Role
 from raas.persistence.uow import UnitOfWork
-from tests.contract.conftest import CLIENT_CBE, PASSWORD
-from tests.integration.test_end_to_end import _free_port, _wait_healthy
+from tests.support import LIST, free_port, wait_healthy
+from tests.world import CLIENT_CBE, PASSWORD
 
 pytestmark = pytest.mark.slow
-
-LIST = (
-    '<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Header>'
-    '<w:Security xmlns:w="http://docs.oasis-open.org/wss/2004/01/'
-    'oasis-200401-wss-wssecurity-secext-1.0.xsd"><w:UsernameToken>'
-    "<w:Username>{user}</w:Username><w:Password>{password}</w:Password>"
-    "</w:UsernameToken></w:Security></s:Header><s:Body>"
-    '<r:ListTypeDossiers xmlns:r="urn:raas:register:v1"/></s:Body></s:Envelope>'
-)
 
 
 def test_two_workers_metrics_add_up_and_every_log_line_is_json(
@@ -43,7 +34,7 @@ def test_two_workers_metrics_add_up_and_every_log_line_is_json(
     env = {k: v for k, v in os.environ.items() if not k.startswith(("RAAS_", "PROMETHEUS_"))}
     env["RAAS_DATABASE_URL"] = database_url.render_as_string(hide_password=False)
     env["RAAS_LOG_JSON"] = "1"
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "raas.cli", "serve", "--port", str(port), "--workers", "2"],
         env=env,
@@ -53,7 +44,7 @@ def test_two_workers_metrics_add_up_and_every_log_line_is_json(
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        _wait_healthy(base, server)
+        wait_healthy(base, server)
 
         def call(n: int) -> int:
             password = PASSWORD if n % 4 else "wrong password"

@@ -12,14 +12,14 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import URL
 
-from raas.models.ssin import make_ssin
 from raas.models.users import Role, User
 from raas.persistence.uow import UnitOfWork
 from raas.usecases import ssdn
+from tests.world import CLIENT_CBE, OTHER_CBE, PEOPLE
+from tests.world import DUPONT as SSIN
 
-SSIN = make_ssin(1968, 6, 1, 53)
-CBE = "0203201340"
-OTHER_CBE = "0404616494"
+DUPONT_ROW = PEOPLE[SSIN].row  # his identification columns, without what else is known
+CBE = CLIENT_CBE
 
 
 @pytest.fixture()
@@ -114,7 +114,7 @@ def test_source_import_and_update_learn_cards_and_addresses(raas, tmp_path, engi
     csv.write_text(
         "ssin,lastName,firstName,birthDate,gender,status,replacedBy,identityCardNumber,"
         "postalCode,municipality\n"
-        f"{SSIN},Dupont,Jean,1968-06-01,MALE,ACTIVE,,591123456789,1000,Bruxelles\n"
+        f"{DUPONT_ROW},591123456789,1000,Bruxelles\n"
     )
     assert raas("source", "import", str(csv)).returncode == 0
     updated = raas("source", "update", SSIN, "--sis-card-number", "1234567890")
@@ -127,7 +127,7 @@ def test_source_import_and_update_learn_cards_and_addresses(raas, tmp_path, engi
     assert bad.returncode != 0 and "not a card number" in bad.stderr
     csv.write_text(
         "ssin,lastName,firstName,birthDate,gender,status,replacedBy,countryCode\n"
-        f"{SSIN},Dupont,Jean,1968-06-01,MALE,ACTIVE,,Belgium\n"
+        f"{DUPONT_ROW},Belgium\n"
     )
     refused = raas("source", "import", str(csv))
     assert refused.returncode != 0 and "line 2: countryCode" in refused.stderr

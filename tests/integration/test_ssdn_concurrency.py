@@ -4,7 +4,6 @@ Consult; the register ends with one merged line, every reply saw its own day."""
 
 from __future__ import annotations
 
-import io
 import os
 import random
 import subprocess
@@ -17,32 +16,28 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import URL
 
-from raas import sourcefeed, usecases
-from raas.models.ssin import make_ssin
+from raas import usecases
 from raas.persistence.uow import UnitOfWork
 from raas.usecases import ssdn
+from tests import world
 from tests.contract import ssdn_documents as doc
-from tests.contract.conftest import CLIENT_CBE
-from tests.integration.test_end_to_end import _free_port, _wait_healthy
+from tests.support import free_port, wait_healthy
+from tests.world import CLIENT_CBE
+from tests.world import DUPONT as SSIN
 
 pytestmark = pytest.mark.slow
 
-SSIN = make_ssin(1968, 6, 1, 53)
 DAYS = [date(2026, 3, 1) + timedelta(days=n) for n in range(31)]
 
 
 def test_parallel_registers_merge_into_one_line(database_url: URL, engine: Engine) -> None:
     uow = partial(UnitOfWork, engine)
-    csv = (
-        f"ssin,lastName,firstName,birthDate,gender,status,replacedBy\n"
-        f"{SSIN},Dupont,Jean,1968-06-01,MALE,ACTIVE,\n"
-    )
-    assert sourcefeed.import_csv(uow, io.StringIO(csv)).errors == ()
+    world.load(uow, SSIN)
     usecases.define_type_dossier(uow, CLIENT_CBE, "902", "902")
     ssdn.add_client(uow, CLIENT_CBE, ["127.0.0.1/32"], 17, 1, doc.ORG_UNIT)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("RAAS_", "PROMETHEUS_"))}
     env["RAAS_DATABASE_URL"] = database_url.render_as_string(hide_password=False)
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "raas.cli", "serve", "--port", str(port), "--workers", "8"],
         env=env,
@@ -53,7 +48,7 @@ def test_parallel_registers_merge_into_one_line(database_url: URL, engine: Engin
     base = f"http://127.0.0.1:{port}"
     days = random.Random(7).sample(DAYS, len(DAYS))
     try:
-        _wait_healthy(base, server)
+        wait_healthy(base, server)
 
         def register(day: date) -> tuple[date, list[tuple[str, str, str | None]]]:
             document = doc.wrap(

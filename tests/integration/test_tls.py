@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -22,16 +21,12 @@ from raas import usecases
 from raas.models.users import Role
 from raas.persistence.uow import UnitOfWork
 from tests.conftest import ROOT
+from tests.support import free_port
+from tests.world import CLIENT_CBE
 
 pytestmark = pytest.mark.slow
 
-USER, PASSWORD, CBE = "tls-client", "a password for tls 1234", "0203201340"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+USER, PASSWORD, CBE = "tls-client", "a password for tls 1234", CLIENT_CBE
 
 
 def _self_signed(folder: Path) -> tuple[Path, Path]:
@@ -83,7 +78,7 @@ def test_serve_over_tls_answers_zeep_with_the_certificate_as_ca(
     database_url: URL, tls_user: str, tmp_path: Path, from_env: bool
 ) -> None:
     cert, key = _self_signed(tmp_path)
-    port = _free_port()
+    port = free_port()
     if from_env:
         server = _serve(database_url, port, RAAS_TLS_CERT=str(cert), RAAS_TLS_KEY=str(key))
     else:
@@ -118,6 +113,6 @@ def test_serve_over_tls_answers_zeep_with_the_certificate_as_ca(
 
 def test_serve_refuses_a_certificate_without_its_key(database_url: URL, tmp_path: Path) -> None:
     cert, _ = _self_signed(tmp_path)
-    server = _serve(database_url, _free_port(), "--certfile", str(cert))
+    server = _serve(database_url, free_port(), "--certfile", str(cert))
     output = server.communicate(timeout=60)[0]
     assert server.returncode == 2 and "both --certfile and --keyfile" in output

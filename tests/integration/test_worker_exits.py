@@ -30,9 +30,8 @@ from sqlalchemy.engine import URL
 from raas import usecases
 from raas.models.users import Role
 from raas.persistence.uow import UnitOfWork
-from tests.contract.conftest import CLIENT_CBE, PASSWORD
-from tests.integration.test_end_to_end import _free_port, _wait_healthy
-from tests.integration.test_serve_metrics_logs import LIST
+from tests.support import LIST, free_port, wait_healthy
+from tests.world import CLIENT_CBE, PASSWORD
 
 pytestmark = pytest.mark.slow
 
@@ -96,7 +95,7 @@ def server(database_url: URL, engine: Engine) -> Iterator[tuple[subprocess.Popen
     env = {k: v for k, v in os.environ.items() if not k.startswith(("RAAS_", "PROMETHEUS_"))}
     env["RAAS_DATABASE_URL"] = database_url.render_as_string(hide_password=False)
     env["RAAS_WORKER_TIMEOUT"] = str(TIMEOUT)
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "raas.cli", "serve", "--port", str(port), "--workers", "3"],
         env=env,
@@ -106,7 +105,7 @@ def server(database_url: URL, engine: Engine) -> Iterator[tuple[subprocess.Popen
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        _wait_healthy(base, process)
+        wait_healthy(base, process)
         _wait(lambda: len(_workers(process.pid)) == 3, "three workers")
         yield process, base
     finally:

@@ -3,7 +3,7 @@
 A row that turns a person REPLACED replaces it as `raas source replace` does (lines and links
 moved, SSIN_REPLACEMENT event); a row that changes a person's identification data records the
 IDENTIFICATION_DATA event of `raas source update`. A refused replacement refuses the whole file.
-The fixtures and helpers are those of test_source_changes.py.
+The fixtures and helpers are those of test_source_changes.py (conftest.py, support.py).
 """
 
 from __future__ import annotations
@@ -18,15 +18,13 @@ from raas.clock import today
 from raas.models.persons import PersonStatus
 from raas.models.ssin import make_ssin
 from raas.persistence.events import Event
-from tests.integration import test_source_changes as changes
-from tests.integration.test_source_changes import (
-    CANCELED,
-    HEADER,
+from tests.integration.source.support import (
     ORG_1,
     ORG_2,
     ORG_3,
     ORG_4,
     OTHER,
+    PERSONS,
     ROWS,
     A,
     B,
@@ -39,8 +37,7 @@ from tests.integration.test_source_changes import (
     _person,
     _snapshot,
 )
-
-uow, raas = changes.uow, changes.raas  # the fixtures
+from tests.world import CANCELED, HEADER
 
 NEW = make_ssin(1985, 3, 14, 129)  # not in the source before the import
 
@@ -130,7 +127,7 @@ def test_a_chain_inside_one_file_ends_on_its_last_ssin(uow, load, order) -> None
 
 def test_the_successor_may_be_a_new_person_further_down_the_file(uow, load) -> None:
     _inscribe(uow, ORG_1, A, "902", D("2024-01-01"))
-    done = load(replaced(A, NEW), f"{NEW},Van den Broucke,Jan,1985-03-14,MALE,ACTIVE,")
+    done = load(replaced(A, NEW), PERSONS[A].replace(ssin=NEW).row)
     assert done.code == 0 and "1 persons added, 0 updated, 1 replaced" in done.out, done.out
     assert _lines(uow, NEW) == [(ORG_1, "902", "2024-01-01", None)]
     assert _person(uow, A).replaced_by == NEW
@@ -152,7 +149,7 @@ def test_lines_that_reached_a_new_person_earlier_in_the_file_follow_it_with_an_e
 ) -> None:
     """A -> NEW (new in the file), then NEW -> C: the holder of A hears of both steps."""
     _inscribe(uow, ORG_1, A, "902", D("2024-01-01"))
-    new_row = f"{NEW},Van den Broucke,Jan,1985-03-14,MALE,REPLACED,{C}"
+    new_row = PERSONS[A].replace(ssin=NEW, status="REPLACED", replaced_by=C).row
     done = load(replaced(A, NEW), new_row)
     assert done.code == 0 and "1 persons added, 0 updated, 2 replaced; 2 events" in done.out
     assert _lines(uow, C) == [(ORG_1, "902", "2024-01-01", None)]

@@ -6,142 +6,46 @@ The commands are parsed and run in-process on the test database (one test runs t
 
 from __future__ import annotations
 
-import io
 import os
 import subprocess
 import sys
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import date, timedelta
-from functools import partial
 
 import pytest
-from sqlalchemy import Engine, select, text
+from sqlalchemy import select
 from sqlalchemy.engine import URL
 
-from raas import cli, sourcefeed, usecases
 from raas.authentic_source import StubAuthenticSource
 from raas.clock import today
-from raas.models.links import Link
 from raas.models.periods import Period
 from raas.models.persons import PersonStatus
 from raas.models.phonetic import surname_keys
-from raas.models.ssin import Register, make_ssin
-from raas.models.users import Role, User
+from raas.models.ssin import Register
 from raas.persistence.events import Event
 from raas.persistence.links import deleted_links
-from raas.persistence.register import register_lines
-from raas.persistence.uow import UnitOfWork
 from raas.usecases import source
-from raas.usecases.links import create_link
-from raas.usecases.register import InscribeItem, inscribe
 from raas.usecases.ssins import resolve
-
-A = make_ssin(1985, 3, 14, 123)
-B = make_ssin(1985, 3, 14, 125)
-C = make_ssin(1985, 3, 14, 127)
-OTHER = make_ssin(1962, 11, 2, 56)
-CANCELED = make_ssin(1990, 7, 1, 12)
-UNKNOWN_BIS = make_ssin(1985, 3, 14, 201, month_offset=40)
-MALFORMED = A[:-1] + str((int(A[-1]) + 1) % 10)
-
-# Four organisations (valid KBO numbers), each with the same type dossiers.
-ORG_1, ORG_2, ORG_3, ORG_4 = "0203201340", "0404616494", "0367302178", "0207451227"
-CODES = ("0", "902")
-D = date.fromisoformat
-
-HEADER = "ssin,lastName,firstName,birthDate,gender,status,replacedBy"
-# The source's persons as the `uow` fixture imports them, one CSV line each.
-ROWS = {
-    A: f"{A},Van den Broucke,Jan,1985-03-14,MALE,ACTIVE,",
-    B: f"{B},Vandenbroucke,Jan,1985-03-14,MALE,ACTIVE,",
-    C: f"{C},Van den Broucke,Jan-Pieter,1985-03-14,MALE,ACTIVE,",
-    OTHER: f"{OTHER},Lefèvre,Élodie,1962-11-02,FEMALE,ACTIVE,",
-    CANCELED: f"{CANCELED},Dubois,Luc,1990-07-01,MALE,CANCELED,",
-}
-
-
-@pytest.fixture()
-def uow(engine: Engine) -> partial[UnitOfWork]:
-    """Persons A, B, C, OTHER (active) and CANCELED; type dossiers for four organisations."""
-    factory = partial(UnitOfWork, engine)
-    csv = "\n".join([HEADER, *ROWS.values()]) + "\n"
-    assert sourcefeed.import_csv(factory, io.StringIO(csv)).errors == ()
-    for cbe in (ORG_1, ORG_2, ORG_3, ORG_4):
-        for code in CODES:
-            usecases.define_type_dossier(factory, cbe, code, code)
-    return factory
-
-
-@dataclass(frozen=True)
-class Ran:
-    code: int
-    out: str
-
-
-@pytest.fixture()
-def raas(uow, monkeypatch, capsys):  # type: ignore[no-untyped-def]
-    """`raas(*argv)`: parse and run a `raas` command in-process on the test database."""
-    monkeypatch.setattr(cli, "_uow", lambda: uow)
-
-    def run(*argv: str) -> Ran:
-        args = cli._parser().parse_args(argv)
-        try:
-            args.run(args)
-        except cli.CommandError as error:
-            return Ran(2, str(error))
-        return Ran(0, capsys.readouterr().out)
-
-    return run
-
-
-def _inscribe(uow, cbe: str, ssin: str, code: str, begin: date, end: date | None = None) -> None:  # type: ignore[no-untyped-def]
-    inscribe(uow, User("u", cbe, Role.CLIENT), InscribeItem(ssin, code, begin, end))
-
-
-def _link(uow, cbe: str, ssin: str, key: str, begin: str, end: str | None = None) -> Link:  # type: ignore[no-untyped-def]
-    caller = User("u", cbe, Role.CLIENT)
-    validity = Period.of(D(begin), D(end) if end else None)
-    link, _ = create_link(uow, caller, ssin, key, "FR", "PASSPORT", validity)
-    return link
-
-
-def _lines(uow, ssin: str) -> list[tuple[str, str, str, str | None]]:  # type: ignore[no-untyped-def]
-    """Every organisation's lines of an ssin as (cbe, typeDossier, begin, end)."""
-    with uow() as tx:
-        rows = tx.connection.execute(
-            select(register_lines.c.cbe_number).where(register_lines.c.ssin == ssin).distinct()
-        )
-        return sorted(
-            (cbe, line.type_dossier, line.period.begin.isoformat(), _iso(line.period.end))
-            for (cbe,) in rows
-            for line in tx.register.lines(cbe, ssin)
-        )
-
-
-def _iso(day: date | None) -> str | None:
-    return day.isoformat() if day else None
-
-
-def _events(uow, kind: str, on: date | None = None) -> list[Event]:  # type: ignore[no-untyped-def]
-    with uow() as tx:
-        return tx.events.on(on or today(), [kind])
-
-
-def _person(uow, ssin: str):  # type: ignore[no-untyped-def]
-    with uow() as tx:
-        return tx.persons.get(ssin)
-
-
-def _snapshot(engine: Engine) -> tuple[object, ...]:
-    """Everything a refused command must leave as it was."""
-    with engine.connect() as conn:
-        return tuple(
-            conn.execute(text(f"SELECT * FROM {table} ORDER BY 1, 2, 3")).all()
-            for table in ("register_lines", "links", "deleted_links", "events", "source_persons")
-        )
-
+from tests.integration.source.support import (
+    ORG_1,
+    ORG_2,
+    ORG_3,
+    ORG_4,
+    OTHER,
+    UNKNOWN_BIS,
+    A,
+    B,
+    C,
+    D,
+    _events,
+    _inscribe,
+    _lines,
+    _link,
+    _person,
+    _snapshot,
+)
+from tests.world import CANCELED, MALFORMED
 
 # -- source replace --------------------------------------------------------------------------
 

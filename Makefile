@@ -20,7 +20,7 @@ INTEROP_PYTHON ?= $(shell for p in python3.11 $(HOME)/.pyenv/versions/3.11*/bin/
 	$$p -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' 2>/dev/null \
 	&& { $$p -c 'import sys; print(sys.executable)'; break; }; done)
 
-.PHONY: install run serve client test test-fast fuzz lint audit soak wsdl db-check lock clean bench
+.PHONY: install run serve client test test-fast fuzz lint typecheck audit soak wsdl db-check lock clean bench
 
 $(STAMP): pyproject.toml requirements.lock
 	@case " $(SUPPORTED) " in *" $(PYVER) "*) ;; *) \
@@ -58,9 +58,11 @@ client: install
 serve: install
 	$(BIN)/raas serve
 
-## test: lint, audit of the locked dependencies, the whole test suite on real PostgreSQL (what CI runs)
+## test: lint, type check, audit of the locked dependencies, the whole test suite on real
+## PostgreSQL (what CI runs)
 test: install audit
 	$(BIN)/ruff check src tests migrations bench tools
+	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
 test-fast: install
@@ -73,6 +75,10 @@ fuzz: install
 
 lint: install
 	$(BIN)/ruff check src tests migrations bench tools
+
+## typecheck: mypy over src/, strict; [tool.mypy] in pyproject.toml says where it is relaxed and why
+typecheck: install
+	$(BIN)/mypy
 
 ## audit: known vulnerabilities in requirements.lock (pip-audit; needs network to PyPI)
 audit: install
@@ -125,4 +131,4 @@ lock:
 	rm -rf .lock-venv
 
 clean:
-	rm -rf $(VENV) .venv-3.* .pytest_cache .hypothesis .ruff_cache build src/*.egg-info
+	rm -rf $(VENV) .venv-3.* .pytest_cache .hypothesis .ruff_cache .mypy_cache build src/*.egg-info

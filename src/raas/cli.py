@@ -13,10 +13,15 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from functools import partial
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from raas import logs
 from raas.config import Settings
+
+if TYPE_CHECKING:  # imported where used, at run time: a command loads only what it needs
+    from sqlalchemy import URL
+
+    from raas.persistence.uow import UnitOfWork
 
 T = TypeVar("T")
 
@@ -211,7 +216,7 @@ def _parser() -> argparse.ArgumentParser:
 # -- database --------------------------------------------------------------------------------
 
 
-def _url():  # type: ignore[no-untyped-def]
+def _url() -> URL:
     from raas.persistence.database import database_url
 
     return database_url(Settings.from_env())
@@ -241,7 +246,7 @@ def _db_url(args: argparse.Namespace) -> None:
     print(_url().render_as_string(hide_password=True))
 
 
-def _migrated_url():  # type: ignore[no-untyped-def]
+def _migrated_url() -> URL:
     """The database URL, refusing a database that is not at the latest migration."""
     from raas.persistence import migrations
 
@@ -265,7 +270,7 @@ def _where() -> str:
     return f"the embedded database in {settings.embedded_pgdata} (set RAAS_DATA_DIR to use another)"
 
 
-def _uow():  # type: ignore[no-untyped-def]
+def _uow() -> Callable[..., UnitOfWork]:
     from raas.persistence.database import make_engine
     from raas.persistence.uow import UnitOfWork
 

@@ -14,9 +14,9 @@ from collections.abc import Iterable, Mapping
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
-def trusted_networks(trusted_proxies: Iterable[str]) -> tuple[Network, ...]:
+def trusted_networks(trusted_proxies: Iterable[str | Network]) -> tuple[Network, ...]:
     """The networks of RAAS_TRUSTED_PROXIES entries (an address is a one-address network)."""
-    networks = []
+    networks: list[Network] = []
     for entry in trusted_proxies:
         if isinstance(entry, ipaddress.IPv4Network | ipaddress.IPv6Network):
             networks.append(entry)
@@ -28,7 +28,9 @@ def trusted_networks(trusted_proxies: Iterable[str]) -> tuple[Network, ...]:
     return tuple(networks)
 
 
-def client_address(environ: Mapping[str, str], trusted_proxies) -> str:  # type: ignore[no-untyped-def]
+def client_address(
+    environ: Mapping[str, str], trusted_proxies: Iterable[str | Network] | None
+) -> str:
     """The client's address: the rightmost X-Forwarded-For address not in a trusted network
     when REMOTE_ADDR is trusted, else REMOTE_ADDR."""
     peer = (environ.get("REMOTE_ADDR") or "").strip()

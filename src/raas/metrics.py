@@ -57,17 +57,18 @@ class Metrics:
             buckets=BUCKETS,
             registry=self._registry,
         )
-        pool = {"registry": self._registry, "multiprocess_mode": "livesum"}
-        self.pool_size = Gauge(
-            "raas_db_pool_size", "Database connections kept open (all workers)", **pool
+
+        def pool_gauge(name: str, documentation: str) -> Gauge:
+            return Gauge(name, documentation, registry=self._registry, multiprocess_mode="livesum")
+
+        self.pool_size = pool_gauge(
+            "raas_db_pool_size", "Database connections kept open (all workers)"
         )
-        self.pool_checked_out = Gauge(
-            "raas_db_pool_checked_out", "Database connections in use now (all workers)", **pool
+        self.pool_checked_out = pool_gauge(
+            "raas_db_pool_checked_out", "Database connections in use now (all workers)"
         )
-        self.pool_overflow = Gauge(
-            "raas_db_pool_overflow",
-            "Connections open beyond the pool size now (all workers)",
-            **pool,
+        self.pool_overflow = pool_gauge(
+            "raas_db_pool_overflow", "Connections open beyond the pool size now (all workers)"
         )
         self._pool_gauges = (self.pool_size, self.pool_checked_out, self.pool_overflow)
         self._pool_last: tuple[int | None, ...] = (None, None, None)

@@ -17,7 +17,7 @@ from raas import logs
 from raas.config import Settings
 
 
-class _Logger(Logger):  # type: ignore[misc]
+class _Logger(Logger):
     """gunicorn's own log lines (start, workers, errors) masked and, with RAAS_LOG_JSON, JSON."""
 
     def setup(self, cfg: Any) -> None:
@@ -26,7 +26,7 @@ class _Logger(Logger):  # type: ignore[misc]
             logs.dress(handler, Settings.from_env().log_json)
 
 
-class SoapSyncWorker(SyncWorker):  # type: ignore[misc]
+class SoapSyncWorker(SyncWorker):
     """gunicorn's sync worker, whose own error answers are SOAP faults, not HTML pages.
 
     gunicorn answers by itself what never reaches the application: an unreadable request
@@ -61,7 +61,7 @@ class SoapSyncWorker(SyncWorker):  # type: ignore[misc]
             self.log.debug("could not send the fault")
 
 
-class _Gunicorn(BaseApplication):  # type: ignore[misc]
+class _Gunicorn(BaseApplication):
     def __init__(self, options: dict[str, Any]) -> None:
         self._options = options
         super().__init__()

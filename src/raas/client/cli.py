@@ -159,7 +159,7 @@ def _request(args: argparse.Namespace, operation: Operation) -> dict[str, Any]:
     from raas.client.core import request_of
 
     request: dict[str, Any] = json.loads(args.request.read_text()) if args.request else {}
-    values = {path: getattr(args, path, None) for path, _ in operation.paths()}
+    values: dict[str, Any] = {path: getattr(args, path, None) for path, _ in operation.paths()}
     if values.get("inscription"):
         values["inscription"] = [_item(text) for text in values["inscription"]]
     _merge(request, request_of(operation, values))

@@ -48,7 +48,11 @@ class Answer:
 
 
 def connect(
-    service: str, url: str, user: str | None, password: str | None, plugins: Iterable = ()
+    service: str,
+    url: str,
+    user: str | None,
+    password: str | None,
+    plugins: Iterable[zeep.Plugin] = (),
 ) -> zeep.proxy.ServiceProxy:
     """A zeep proxy for `service`, WSDL from `{url}/{service}?wsdl`, calls sent to `url` itself.
 
@@ -59,7 +63,7 @@ def connect(
     wsse = UsernameToken(user, password) if user else None
     client = zeep.Client(f"{base}/{service}?wsdl", wsse=wsse, plugins=list(plugins))
     (binding,) = client.wsdl.bindings
-    proxy = client.create_service(binding, f"{base}/{service}")
+    proxy: zeep.proxy.ServiceProxy = client.create_service(binding, f"{base}/{service}")
     proxy._client = client  # keep the client (and its transport) alive with the proxy
     return proxy
 

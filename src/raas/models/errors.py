@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # not at run time: phonetic imports this module
+    from raas.models.phonetic import Match
 
 
 class DomainError(Exception):
@@ -86,7 +90,7 @@ class NotBisSsin(DomainError):
 class PossibleDuplicates(DomainError):
     """Persons that may be the same were found; nothing was created (RAAS0008)."""
 
-    def __init__(self, message: str, candidates: Sequence[object] = (), **information: str) -> None:
+    def __init__(self, message: str, candidates: Sequence[Match] = (), **information: str) -> None:
         super().__init__(message, **information)
         self.candidates = list(candidates)
 

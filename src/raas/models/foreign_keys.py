@@ -71,7 +71,7 @@ def is_eidas_identifier(key: str, country: str) -> bool:
 @cache
 def stdnum_modules() -> frozenset[str]:
     """The country modules (`cc.name`) the installed python-stdnum ships."""
-    names = set()
+    names: set[str] = set()
     for package in pkgutil.iter_modules(stdnum.__path__):
         if package.ispkg and re.fullmatch(r"[a-z]{2}", package.name):
             path = [f"{p}/{package.name}" for p in stdnum.__path__]

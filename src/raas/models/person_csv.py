@@ -172,7 +172,8 @@ def _parse_row(columns: list[str], row: list[str]) -> tuple[Person | None, list[
             problems.append(str(error))
     if problems:
         return None, problems
-    register = register_of(values["ssin"])  # valid here: _ssin checked it
+    register = register_of(values["ssin"])
+    assert register is not None  # _ssin checked the ssin
     return Person(register=register, **values), []
 
 

@@ -14,6 +14,7 @@ from raas.services.types import (
     Array,
     CbeNumber,
     ComplexModel,
+    Fields,
     Flow,
     Ssin,
     Text,
@@ -132,7 +133,7 @@ class CloseLinkReportResponse(ComplexModel):
     _type_info = response_fields()
 
 
-def _flow_authorization_fields():  # type: ignore[no-untyped-def]
+def _flow_authorization_fields() -> Fields:
     return request_fields(("cbeNumber", required(CbeNumber)), ("flow", required(Flow)))
 
 
@@ -207,26 +208,34 @@ def wire_report(report: LinkReport) -> Report:
 
 class AdminService(ServiceBase):
     @operation(DefineTypeDossierRequest, DefineTypeDossierResponse, Kind.WRITE)
-    def DefineTypeDossier(call: Call, request: DefineTypeDossierRequest):  # noqa: N802, N805
+    def DefineTypeDossier(  # noqa: N802, N805
+        call: Call, request: DefineTypeDossierRequest
+    ) -> DefineTypeDossierResponse:
         """Define a type dossier for an organisation (or change its description)."""
         usecases.define_type_dossier(call.uow, request.cbeNumber, request.code, request.description)
         return DefineTypeDossierResponse(status=status("OK"))
 
     @operation(DeleteLinkRequest, DeleteLinkResponse, Kind.WRITE)
-    def DeleteLink(call: Call, request: DeleteLinkRequest):  # noqa: N802, N805
+    def DeleteLink(  # noqa: N802, N805
+        call: Call, request: DeleteLinkRequest
+    ) -> DeleteLinkResponse:
         """Remove a link from every consultation (kept as deleted, with who and when)."""
         link = links.delete_link(call.uow, call.caller, request.linkId, call.ticket)
         call.ssins.append(link.ssin)  # the audit entry names the person whose link went
         return DeleteLinkResponse(status=status("OK"))
 
     @operation(DefineKeyTypeRequest, DefineKeyTypeResponse, Kind.WRITE)
-    def DefineKeyType(call: Call, request: DefineKeyTypeRequest):  # noqa: N802, N805
+    def DefineKeyType(  # noqa: N802, N805
+        call: Call, request: DefineKeyTypeRequest
+    ) -> DefineKeyTypeResponse:
         """Add a key type to the LinkRegister (or change its description)."""
         links.define_key_type(call.uow, request.code, request.description)
         return DefineKeyTypeResponse(status=status("OK"))
 
     @operation(DefineFormatRequest, DefineFormatResponse, Kind.WRITE)
-    def DefineFormat(call: Call, request: DefineFormatRequest):  # noqa: N802, N805
+    def DefineFormat(  # noqa: N802, N805
+        call: Call, request: DefineFormatRequest
+    ) -> DefineFormatResponse:
         """Define or replace the format of a country and key type (data, not a release)."""
         changed = links.define_format(
             call.uow,
@@ -243,13 +252,17 @@ class AdminService(ServiceBase):
         return DefineFormatResponse(status=status("OK", renormalisedKeys=str(changed)))
 
     @operation(ListLinkReportsRequest, ListLinkReportsResponse, Kind.CONSULT)
-    def ListLinkReports(call: Call, request: ListLinkReportsRequest):  # noqa: N802, N805
+    def ListLinkReports(  # noqa: N802, N805
+        call: Call, request: ListLinkReportsRequest
+    ) -> ListLinkReportsResponse:
         """The reports on links, all of them or only the open (or closed) ones."""
         items = [wire_report(r) for r in links.list_link_reports(call.uow, request.open)]
         return ListLinkReportsResponse(status=found(items), reports=items or None)
 
     @operation(CloseLinkReportRequest, CloseLinkReportResponse, Kind.WRITE)
-    def CloseLinkReport(call: Call, request: CloseLinkReportRequest):  # noqa: N802, N805
+    def CloseLinkReport(  # noqa: N802, N805
+        call: Call, request: CloseLinkReportRequest
+    ) -> CloseLinkReportResponse:
         """Close a report, deleting the reported link when `deleteLink` is true."""
         deleted = links.close_link_report(
             call.uow, call.caller, request.reportId, bool(request.deleteLink), call.ticket
@@ -259,7 +272,9 @@ class AdminService(ServiceBase):
         return CloseLinkReportResponse(status=status("OK"))
 
     @operation(GrantFlowAuthorizationRequest, GrantFlowAuthorizationResponse, Kind.WRITE)
-    def GrantFlowAuthorization(call: Call, request: GrantFlowAuthorizationRequest):  # noqa: N802, N805
+    def GrantFlowAuthorization(  # noqa: N802, N805
+        call: Call, request: GrantFlowAuthorizationRequest
+    ) -> GrantFlowAuthorizationResponse:
         """Allow an organisation to subscribe to a flow that needs an authorization (DIMONA)."""
         granted = notifications.grant(
             call.uow, call.caller, request.cbeNumber, DomainFlow(request.flow)
@@ -269,13 +284,17 @@ class AdminService(ServiceBase):
         )
 
     @operation(RevokeFlowAuthorizationRequest, RevokeFlowAuthorizationResponse, Kind.WRITE)
-    def RevokeFlowAuthorization(call: Call, request: RevokeFlowAuthorizationRequest):  # noqa: N802, N805
+    def RevokeFlowAuthorization(  # noqa: N802, N805
+        call: Call, request: RevokeFlowAuthorizationRequest
+    ) -> RevokeFlowAuthorizationResponse:
         """Withdraw an authorization; the organisation's subscription to the flow ends with it."""
         revoked = notifications.revoke(call.uow, request.cbeNumber, DomainFlow(request.flow))
         return RevokeFlowAuthorizationResponse(status=status("OK", wasGranted=str(revoked).lower()))
 
     @operation(ConsultAuditLogRequest, ConsultAuditLogResponse, Kind.CONSULT)
-    def ConsultAuditLog(call: Call, request: ConsultAuditLogRequest):  # noqa: N802, N805
+    def ConsultAuditLog(  # noqa: N802, N805
+        call: Call, request: ConsultAuditLogRequest
+    ) -> ConsultAuditLogResponse:
         """Audit entries, newest first, by organisation, ssin and days (Brussels) when given.
 
         At most `maximumResultCount` (default 100, at most 1000); `information` says

@@ -27,9 +27,9 @@ class NoopResponse(ComplexModel):
     _type_info = response_fields()
 
 
-class BenchmarkService(ServiceBase):  # type: ignore[misc]
+class BenchmarkService(ServiceBase):
     @operation(NoopRequest, NoopResponse, Kind.CONSULT)
-    def Noop(call: Call, request: NoopRequest):  # noqa: N802, N805
+    def Noop(call: Call, request: NoopRequest) -> NoopResponse:  # noqa: N802, N805
         """Answers OK and does nothing."""
         return NoopResponse(status=status("OK"))
 

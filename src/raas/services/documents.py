@@ -8,10 +8,14 @@ schemas validate every request before any business logic runs.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from lxml import etree
 from spyne import Application
 from spyne.interface.wsdl import Wsdl11
+
+if TYPE_CHECKING:  # lxml's opaque result of Resolver.resolve_*, named only by its stubs
+    from lxml.etree._docloader import _InputDocument
 
 XS = "http://www.w3.org/2001/XMLSchema"
 WSDL = "http://schemas.xmlsoap.org/wsdl/"
@@ -45,17 +49,18 @@ def build_documents(app: Application, endpoint_url: str) -> ServiceDocuments:
     for schema in schemas:
         _sort_definitions(schema)
     wsdl_bytes = etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+    # Every schema spyne writes has a targetNamespace; every import names one of them.
     names = {
-        s.get("targetNamespace"): _xsd_name(app.name, s.get("targetNamespace"), app.tns)
+        s.attrib["targetNamespace"]: _xsd_name(app.name, s.attrib["targetNamespace"], app.tns)
         for s in schemas
     }
     xsds = {}
     for schema in schemas:
         schema = etree.fromstring(etree.tostring(schema), _SAFE_PARSER)  # a copy, own nsmap
         for imported in schema.findall(f"{{{XS}}}import"):
-            imported.set("schemaLocation", names[imported.get("namespace")])
+            imported.set("schemaLocation", names[imported.attrib["namespace"]])
         etree.cleanup_namespaces(schema, keep_ns_prefixes=_qname_prefixes(schema))
-        xsds[names[schema.get("targetNamespace")]] = etree.tostring(
+        xsds[names[schema.attrib["targetNamespace"]]] = etree.tostring(
             schema, xml_declaration=True, encoding="UTF-8", pretty_print=True
         )
     return ServiceDocuments(wsdl_bytes, xsds, names[app.tns])
@@ -67,7 +72,7 @@ def _sort_definitions(schema: etree._Element) -> None:
     for child in children:
         schema.remove(child)
     kinds = {f"{{{XS}}}import": 0}
-    children.sort(key=lambda c: (kinds.get(c.tag, 1), str(c.tag), c.get("name", "")))
+    children.sort(key=lambda c: (kinds.get(str(c.tag), 1), str(c.tag), c.get("name", "")))
     schema.extend(children)
 
 
@@ -88,8 +93,10 @@ class _MemoryResolver(etree.Resolver):
         super().__init__()
         self._files = files
 
-    def resolve(self, url, pubid, context):  # type: ignore[no-untyped-def]
-        name = url.rsplit("/", 1)[-1]
+    def resolve(
+        self, url: str | None, pubid: str | None, context: object
+    ) -> _InputDocument | None:
+        name = (url or "").rsplit("/", 1)[-1]
         if name in self._files:
             return self.resolve_string(self._files[name], context)
         return None  # anything else is not loaded (and no network is used)

@@ -24,7 +24,7 @@ from __future__ import annotations
 from typing import Any
 
 from lxml import etree
-from spyne import BODY_STYLE_BARE
+from spyne import BODY_STYLE_BARE, MethodContext
 from spyne.const.xml import DEFAULT_NS
 from spyne.protocol.soap import Soap11
 from spyne.protocol.xml import NIL_ATTR
@@ -37,14 +37,16 @@ class _Unsupported(Exception):
     """A response this writer does not handle: spyne serializes it."""
 
 
-class FastSoap11(Soap11):  # type: ignore[misc]
-    def serialize(self, ctx, message):  # type: ignore[no-untyped-def]
+class FastSoap11(Soap11):
+    def serialize(self, ctx: MethodContext, message: type) -> None:  # REQUEST or RESPONSE
         if message is not self.RESPONSE or ctx.out_error is not None or ctx.out_header:
-            return super().serialize(ctx, message)
+            super().serialize(ctx, message)
+            return
         try:
             document = self._response(ctx)
         except _Unsupported:
-            return super().serialize(ctx, message)
+            super().serialize(ctx, message)
+            return
         if VERIFY:
             super().serialize(ctx, message)
             expected = etree.tostring(ctx.out_document)
@@ -57,7 +59,7 @@ class FastSoap11(Soap11):  # type: ignore[misc]
         ctx.out_body_doc = document[0]
         self.event_manager.fire_event("after_serialize", ctx)
 
-    def _response(self, ctx) -> etree._Element:  # type: ignore[no-untyped-def]
+    def _response(self, ctx: MethodContext) -> etree._Element:
         if ctx.descriptor.body_style is not BODY_STYLE_BARE or len(ctx.out_object) != 1:
             raise _Unsupported
         cls = ctx.descriptor.out_message
@@ -95,7 +97,7 @@ class FastSoap11(Soap11):  # type: ignore[misc]
 
     def _plan(self, cls: Any) -> tuple[int, Any]:
         """How to write a value of `cls`: its kind, and its members or its text function."""
-        plans = self.__dict__.setdefault("_raas_plans", {})
+        plans: dict[Any, tuple[int, Any]] = self.__dict__.setdefault("_raas_plans", {})
         plan = plans.get(cls)
         if plan is None:
             plan = plans[cls] = self._make_plan(cls)

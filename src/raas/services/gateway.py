@@ -252,11 +252,12 @@ class Gateway:
         # From here on every transaction tells PostgreSQL whose it is (row-level security).
         call.uow = partial(self._uow, call.user)
         if not known:
-            raise ContractFault("MSG00004", f"{endpoint.name} has no operation {payload.tag}")
+            raise ContractFault("MSG00004", f"{endpoint.name} has no operation {name.text}")
         if endpoint.admin_only and not call.user.is_admin:
             raise ContractFault("MSG00016", "this operation is reserved to administrators")
         if not endpoint.schema.validate(payload):
             error = endpoint.schema.error_log.last_error
+            assert error is not None  # a failed validation logs why
             raise ContractFault("MSG00004", f"line {error.line}: {error.message}")
         return self._dispatch(endpoint, call, environ, raw, envelope)
 
@@ -300,7 +301,7 @@ class Gateway:
             # Without a Content-Length only a server that ends the input itself (gunicorn) may be
             # read to the end; on others (wsgiref) the read would wait for the client to hang up.
             raise ContractFault("MSG00004", "the request has no valid Content-Length")
-        raw = environ["wsgi.input"].read(length if length >= 0 else limit + 1)
+        raw: bytes = environ["wsgi.input"].read(length if length >= 0 else limit + 1)
         if len(raw) > limit:
             raise ContractFault("MSG00004", f"the request body exceeds {limit} bytes")
         return raw

@@ -35,18 +35,22 @@ RegisterName = simple("RegisterType", Unicode(values=["RR", "BIS"]))
 Nationality = simple("NationalityType", Unicode(pattern="[A-Z]{2}"))
 
 
+# A person's elements, shared by Person and MatchedPerson.
+_PERSON_FIELDS = [
+    ("ssin", required(SsinWithAttributes)),
+    ("lastName", required(Unicode)),
+    ("firstName", required(Unicode)),
+    ("birthDate", required(IncompleteDate)),
+    ("gender", required(Gender)),
+    ("register", required(RegisterName)),
+    ("nationality", optional(Unicode)),
+    ("deceaseDate", optional(Date)),
+]
+
+
 class Person(ComplexModel):
     __namespace__ = NS
-    _type_info = [
-        ("ssin", required(SsinWithAttributes)),
-        ("lastName", required(Unicode)),
-        ("firstName", required(Unicode)),
-        ("birthDate", required(IncompleteDate)),
-        ("gender", required(Gender)),
-        ("register", required(RegisterName)),
-        ("nationality", optional(Unicode)),
-        ("deceaseDate", optional(Date)),
-    ]
+    _type_info = _PERSON_FIELDS
 
 
 class MatchedPerson(ComplexModel):
@@ -54,7 +58,7 @@ class MatchedPerson(ComplexModel):
 
     __namespace__ = NS
     _type_info = [
-        *Person._type_info.items(),
+        *_PERSON_FIELDS,
         ("score", required(Double)),
     ]
 
@@ -96,7 +100,7 @@ def matches_to_wire(matches: list[Match]) -> list[MatchedPerson] | None:
     return wired or None
 
 
-_FIELDS = [name for name, _ in Person._type_info.items()]
+_FIELDS = [name for name, _ in _PERSON_FIELDS]
 Persons = optional(Array(MatchedPerson, member_name="person"))
 
 
@@ -161,7 +165,9 @@ def _gender(value: str | None) -> DomainGender | None:
 
 class IdentificationService(ServiceBase):
     @operation(SearchPersonBySsinRequest, SearchPersonBySsinResponse, Kind.CONSULT)
-    def SearchPersonBySsin(call: Call, request: SearchPersonBySsinRequest):  # noqa: N802, N805
+    def SearchPersonBySsin(  # noqa: N802, N805
+        call: Call, request: SearchPersonBySsinRequest
+    ) -> SearchPersonBySsinResponse:
         """The person behind an ssin, with its register and replaced/canceled state."""
         person = identification.search_person_by_ssin(call.uow, request.ssin)
         return SearchPersonBySsinResponse(
@@ -169,7 +175,9 @@ class IdentificationService(ServiceBase):
         )
 
     @operation(SearchPersonPhoneticallyRequest, SearchPersonPhoneticallyResponse, Kind.CONSULT)
-    def SearchPersonPhonetically(call: Call, request: SearchPersonPhoneticallyRequest):  # noqa: N802, N805
+    def SearchPersonPhonetically(  # noqa: N802, N805
+        call: Call, request: SearchPersonPhoneticallyRequest
+    ) -> SearchPersonPhoneticallyResponse:
         """Persons whose last name sounds like the one given, born in the tolerated window."""
         query = make_query(
             request.lastName,
@@ -186,7 +194,9 @@ class IdentificationService(ServiceBase):
         )
 
     @operation(RegisterPersonRequest, RegisterPersonResponse, Kind.WRITE)
-    def RegisterPerson(call: Call, request: RegisterPersonRequest):  # noqa: N802, N805
+    def RegisterPerson(  # noqa: N802, N805
+        call: Call, request: RegisterPersonRequest
+    ) -> RegisterPersonResponse:
         """A new BIS number, unless persons that may be the same exist (RAAS0008 with them)."""
         try:
             person = identification.register_person(
@@ -209,7 +219,9 @@ class IdentificationService(ServiceBase):
         )
 
     @operation(UpdatePersonRequest, UpdatePersonResponse, Kind.WRITE)
-    def UpdatePerson(call: Call, request: UpdatePersonRequest):  # noqa: N802, N805
+    def UpdatePerson(  # noqa: N802, N805
+        call: Call, request: UpdatePersonRequest
+    ) -> UpdatePersonResponse:
         """Change the data of a BIS person; records an IDENTIFICATION_DATA event."""
         changes = {name: getattr(request, name) for name in identification.CHANGEABLE}
         person, resolved = identification.update_person(call.uow, request.ssin, changes)

@@ -175,7 +175,9 @@ def wire_format(key_format: KeyFormat) -> Format:
 
 class LinkRegisterService(ServiceBase):
     @operation(ConsultLinksBySsinRequest, ConsultLinksBySsinResponse, Kind.CONSULT)
-    def ConsultLinksBySsin(call: Call, request: ConsultLinksBySsinRequest):  # noqa: N802, N805
+    def ConsultLinksBySsin(  # noqa: N802, N805
+        call: Call, request: ConsultLinksBySsinRequest
+    ) -> ConsultLinksBySsinResponse:
         """Every link of the person (followed to its active ssin), filtered by country/keyType."""
         found_links, resolved = usecases.links_by_ssin(
             call.uow, request.ssin, request.country, request.keyType
@@ -190,7 +192,9 @@ class LinkRegisterService(ServiceBase):
         return ConsultLinksBySsinResponse(status=answer, links=items or None)
 
     @operation(ConsultLinksByForeignKeyRequest, ConsultLinksByForeignKeyResponse, Kind.CONSULT)
-    def ConsultLinksByForeignKey(call: Call, request: ConsultLinksByForeignKeyRequest):  # noqa: N802, N805
+    def ConsultLinksByForeignKey(  # noqa: N802, N805
+        call: Call, request: ConsultLinksByForeignKeyRequest
+    ) -> ConsultLinksByForeignKeyResponse:
         """The links holding the foreign key, normalised as its format says."""
         found_links = usecases.links_by_foreign_key(
             call.uow, request.foreignKey, request.country, request.keyType
@@ -200,7 +204,9 @@ class LinkRegisterService(ServiceBase):
         return ConsultLinksByForeignKeyResponse(status=found(items), links=items or None)
 
     @operation(CreateLinkRequest, CreateLinkResponse, Kind.WRITE)
-    def CreateLink(call: Call, request: CreateLinkRequest):  # noqa: N802, N805
+    def CreateLink(  # noqa: N802, N805
+        call: Call, request: CreateLinkRequest
+    ) -> CreateLinkResponse:
         """Link the person to a foreign key (RAAS0003 bad format, RAAS0004 already linked)."""
         link, resolved = usecases.create_link(
             call.uow,
@@ -218,7 +224,9 @@ class LinkRegisterService(ServiceBase):
         )
 
     @operation(UpdateLinkRequest, UpdateLinkResponse, Kind.WRITE)
-    def UpdateLink(call: Call, request: UpdateLinkRequest):  # noqa: N802, N805
+    def UpdateLink(  # noqa: N802, N805
+        call: Call, request: UpdateLinkRequest
+    ) -> UpdateLinkResponse:
         """Change a link's validity (only its creator or an admin may)."""
         link, resolved = usecases.update_link(
             call.uow,
@@ -231,18 +239,24 @@ class LinkRegisterService(ServiceBase):
             key_type=request.keyType,
         )
         call.ssins.append(link.ssin)
-        replaced = resolved is not None and resolved.replaced
-        answer = status("OK", "MSG00006", **resolved.information()) if replaced else status("OK")
+        if resolved is not None and resolved.replaced:
+            answer = status("OK", "MSG00006", **resolved.information())
+        else:
+            answer = status("OK")
         return UpdateLinkResponse(status=answer, link=wire_link(link))
 
     @operation(ConsultFormatsRequest, ConsultFormatsResponse, Kind.CONSULT)
-    def ConsultFormats(call: Call, request: ConsultFormatsRequest):  # noqa: N802, N805
+    def ConsultFormats(  # noqa: N802, N805
+        call: Call, request: ConsultFormatsRequest
+    ) -> ConsultFormatsResponse:
         """The default format, then the registry's formats for the country (or all)."""
         items = [wire_format(f) for f in usecases.consult_formats(call.uow, request.country)]
         return ConsultFormatsResponse(status=found(items), formats=items)
 
     @operation(ReportLinkRequest, ReportLinkResponse, Kind.WRITE)
-    def ReportLink(call: Call, request: ReportLinkRequest):  # noqa: N802, N805
+    def ReportLink(  # noqa: N802, N805
+        call: Call, request: ReportLinkRequest
+    ) -> ReportLinkResponse:
         """Queue a suspected error in a link for the admins."""
         report_id, link = usecases.report_link(
             call.uow, call.caller, request.linkId, request.reason

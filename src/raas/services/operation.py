@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from spyne import Application, ServiceBase, rpc
+from spyne import Application, MethodContext, ServiceBase, rpc
 from spyne.error import ValidationError
 from spyne.model.fault import Fault
 from spyne.protocol.soap import Soap11
@@ -89,7 +89,7 @@ def operation(request: type, response: type, kind: Kind) -> Callable[[Callable[.
     """Make `fn(call, request) -> response` a spyne method of the same name."""
 
     def decorate(fn: Callable[..., Any]) -> Any:
-        def method(ctx, request_element):  # type: ignore[no-untyped-def]
+        def method(ctx: MethodContext, request_element: Any) -> Any:
             call: Call = ctx.transport.req_env["raas.call"]
             try:
                 answer = fn(call, request_element)
@@ -127,22 +127,22 @@ def operation(request: type, response: type, kind: Kind) -> Callable[[Callable[.
     return decorate
 
 
-class VettedSoap11(Soap11):  # type: ignore[misc]
+class VettedSoap11(Soap11):
     """SOAP 1.1 that takes the envelope the gateway already parsed and vetted (no second parse).
 
     The gateway's parse is the safe one (no DTD, entities or network, bounded size and depth),
     and it already read the encoding from the XML declaration: spyne need not parse again.
     """
 
-    def create_in_document(self, ctx, charset=None):  # type: ignore[no-untyped-def]
+    def create_in_document(self, ctx: MethodContext, charset: str | None = None) -> None:
         ctx.in_document = (ctx.transport.req_env["raas.envelope"], {})  # (root, xml ids)
 
-    def deserialize(self, ctx, message):  # type: ignore[no-untyped-def]
+    def deserialize(self, ctx: MethodContext, message: type) -> None:
         # The XSD accepts values spyne cannot represent (years 10000 and -1, 24:00:00, leap
         # seconds): a request whose values cannot be read is refused like a schema error
         # (MSG00004), not answered MSG00003 as if the service had failed.
         try:
-            return super().deserialize(ctx, message)
+            super().deserialize(ctx, message)
         except (ValidationError, ValueError, OverflowError) as error:
             call: Call = ctx.transport.req_env["raas.call"]
             diagnostic = getattr(error, "faultstring", None) or f"a value cannot be read: {error}"

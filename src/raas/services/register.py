@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import date
+from typing import Any
+
 from spyne import Application, ByteArray, Integer, ServiceBase
 
 from raas import usecases
@@ -250,7 +253,7 @@ def _item(wire: InscriptionItem | InscribeRequest) -> register.InscribeItem:
     )
 
 
-def _window(period: Period | None):  # type: ignore[no-untyped-def]
+def _window(period: Period | None) -> tuple[date, date | None] | None:
     return None if period is None else (period.beginDate, period.endDate)
 
 
@@ -275,7 +278,7 @@ def _done(call: Call, value: str, resolved: ResolvedSsin | None, code: str = "MS
 
 class RegisterService(ServiceBase):
     @operation(InscribeRequest, InscribeResponse, Kind.WRITE)
-    def Inscribe(call: Call, request: InscribeRequest):  # noqa: N802, N805
+    def Inscribe(call: Call, request: InscribeRequest) -> InscribeResponse:  # noqa: N802, N805
         """Inscribe an ssin in a typeDossier for a period, merged with the lines already held."""
         outcome = register.inscribe(call.uow, call.caller, _item(request))
         return InscribeResponse(
@@ -283,7 +286,9 @@ class RegisterService(ServiceBase):
         )
 
     @operation(InscribeBatchRequest, InscribeBatchResponse, Kind.WRITE)
-    def InscribeBatch(call: Call, request: InscribeBatchRequest):  # noqa: N802, N805
+    def InscribeBatch(  # noqa: N802, N805
+        call: Call, request: InscribeBatchRequest
+    ) -> InscribeBatchResponse:
         """Up to 1000 inscriptions, each applied or refused on its own, results in order."""
         outcomes = register.inscribe_batch(
             call.uow, call.caller, [_item(item) for item in request.inscription]
@@ -306,7 +311,7 @@ class RegisterService(ServiceBase):
         )
 
     @operation(RemoveRequest, RemoveResponse, Kind.WRITE)
-    def Remove(call: Call, request: RemoveRequest):  # noqa: N802, N805
+    def Remove(call: Call, request: RemoveRequest) -> RemoveResponse:  # noqa: N802, N805
         """Delete the lines of an ssin + typeDossier, or cut a period out of them."""
         outcome = register.remove(
             call.uow, call.caller, request.ssin, request.typeDossier, _window(request.period)
@@ -316,7 +321,7 @@ class RegisterService(ServiceBase):
         )
 
     @operation(ConsultRequest, ConsultResponse, Kind.CONSULT)
-    def Consult(call: Call, request: ConsultRequest):  # noqa: N802, N805
+    def Consult(call: Call, request: ConsultRequest) -> ConsultResponse:  # noqa: N802, N805
         """The caller's lines of an ssin, by typeDossier then beginDate."""
         outcome = register.consult(
             call.uow, call.caller, request.ssin, request.typeDossier, _window(request.period)
@@ -328,7 +333,9 @@ class RegisterService(ServiceBase):
         return ConsultResponse(status=answer, inscriptions=_wire(outcome.lines))
 
     @operation(ListTypeDossiersRequest, ListTypeDossiersResponse, Kind.CONSULT)
-    def ListTypeDossiers(call: Call, request: ListTypeDossiersRequest):  # noqa: N802, N805
+    def ListTypeDossiers(  # noqa: N802, N805
+        call: Call, request: ListTypeDossiersRequest
+    ) -> ListTypeDossiersResponse:
         """The type dossiers an admin defined for the caller's organisation."""
         items = [
             TypeDossier(code=t.code, description=t.description)
@@ -337,19 +344,23 @@ class RegisterService(ServiceBase):
         return ListTypeDossiersResponse(status=found(items), typeDossiers=items or None)
 
     @operation(SubscribeRequest, SubscribeResponse, Kind.WRITE)
-    def Subscribe(call: Call, request: SubscribeRequest):  # noqa: N802, N805
+    def Subscribe(call: Call, request: SubscribeRequest) -> SubscribeResponse:  # noqa: N802, N805
         """Receive a flow's daily files (DIMONA only with an admin's authorization)."""
         created = notifications.subscribe(call.uow, call.caller, DomainFlow(request.flow))
         return SubscribeResponse(status=status("OK", alreadySubscribed=str(not created).lower()))
 
     @operation(UnsubscribeRequest, UnsubscribeResponse, Kind.WRITE)
-    def Unsubscribe(call: Call, request: UnsubscribeRequest):  # noqa: N802, N805
+    def Unsubscribe(  # noqa: N802, N805
+        call: Call, request: UnsubscribeRequest
+    ) -> UnsubscribeResponse:
         """Stop a flow's files from the next daily run on (files already made stay)."""
         ended = notifications.unsubscribe(call.uow, call.caller, DomainFlow(request.flow))
         return UnsubscribeResponse(status=status("OK", wasSubscribed=str(ended).lower()))
 
     @operation(ListSubscriptionsRequest, ListSubscriptionsResponse, Kind.CONSULT)
-    def ListSubscriptions(call: Call, request: ListSubscriptionsRequest):  # noqa: N802, N805
+    def ListSubscriptions(  # noqa: N802, N805
+        call: Call, request: ListSubscriptionsRequest
+    ) -> ListSubscriptionsResponse:
         """The caller's organisation's subscriptions, by flow."""
         items = [
             Subscription(flow=s.flow.value, since=s.since)
@@ -358,7 +369,9 @@ class RegisterService(ServiceBase):
         return ListSubscriptionsResponse(status=found(items), subscriptions=items or None)
 
     @operation(ListNotificationFilesRequest, ListNotificationFilesResponse, Kind.CONSULT)
-    def ListNotificationFiles(call: Call, request: ListNotificationFilesRequest):  # noqa: N802, N805
+    def ListNotificationFiles(  # noqa: N802, N805
+        call: Call, request: ListNotificationFilesRequest
+    ) -> ListNotificationFilesResponse:
         """The caller's organisation's daily files, by date then flow."""
         items = [
             _file(info)
@@ -369,7 +382,9 @@ class RegisterService(ServiceBase):
         return ListNotificationFilesResponse(status=found(items), files=items or None)
 
     @operation(GetNotificationFileRequest, GetNotificationFileResponse, Kind.CONSULT)
-    def GetNotificationFile(call: Call, request: GetNotificationFileRequest):  # noqa: N802, N805
+    def GetNotificationFile(  # noqa: N802, N805
+        call: Call, request: GetNotificationFileRequest
+    ) -> GetNotificationFileResponse:
         """One of the caller's organisation's files with its voucher (base64)."""
         stored = notifications.get_file(call.uow, call.caller, request.fileId)
         if stored is None:
@@ -382,7 +397,7 @@ class RegisterService(ServiceBase):
         )
 
 
-def _file(info) -> NotificationFile:  # type: ignore[no-untyped-def]
+def _file(info: Any) -> NotificationFile:  # FileInfo, whose home moves to models/ (issue 19)
     return NotificationFile(
         fileId=info.file_name,
         flow=info.flow.value,

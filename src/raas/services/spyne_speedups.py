@@ -19,7 +19,7 @@ _MAX_ENTRIES = 10_000  # model classes are made when services are defined: a few
 
 
 def _remembered(protocol: Any, name: str) -> dict[Any, Any]:
-    memory = protocol.__dict__.get(name)
+    memory: dict[Any, Any] | None = protocol.__dict__.get(name)
     if memory is None or len(memory) > _MAX_ENTRIES:
         memory = protocol.__dict__[name] = {}
     return memory

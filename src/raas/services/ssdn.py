@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime
 from functools import partial
 from importlib import resources
 from itertools import count
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lxml import etree
 
@@ -34,6 +34,9 @@ from raas.services.faults import SOAP_ENV, ContractFault
 from raas.services.operation import Call
 from raas.services.safe_xml import request_parser
 from raas.usecases import ssdn as usecases
+
+if TYPE_CHECKING:  # lxml's opaque result of Resolver.resolve_*, named only by its stubs
+    from lxml.etree._docloader import _InputDocument
 
 CONNECTOR_PATH = "/connectors/webservice/KSZBCSSWebServiceConnectorPort"
 TEST_PATH = "/SOA4520/TestConnectionServiceService/sendTestMessage"
@@ -75,8 +78,10 @@ def schemas() -> dict[str, bytes]:
 
 
 class _Resolver(etree.Resolver):
-    def resolve(self, url, pubid, context):  # type: ignore[no-untyped-def]
-        name = url.rsplit("/", 1)[-1]
+    def resolve(
+        self, url: str | None, pubid: str | None, context: object
+    ) -> _InputDocument | None:
+        name = (url or "").rsplit("/", 1)[-1]
         if name in XSDS:
             return self.resolve_string(_resource(name), context)
         return None
@@ -145,6 +150,7 @@ class SsdnChannel:
         call.ssins.extend(_ssins_in(document))
         if not self._envelope_schema.validate(document):
             error = self._envelope_schema.error_log.last_error
+            assert error is not None  # a failed validation logs why
             raise ContractFault("MSG00004", f"SSDNRequest, line {error.line}: {error.message}")
         context = document.find(f"{{{SERVICE_NS}}}RequestContext")
         assert context is not None  # the schema requires it

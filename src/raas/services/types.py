@@ -3,30 +3,36 @@
 from __future__ import annotations
 
 from spyne import Array, Boolean, ComplexModel, Date, DateTime, Unicode, XmlAttribute, XmlData
-from spyne.model import SimpleModel
+from spyne.model import ModelBase, SimpleModel
 
 COMMON_NS = "urn:raas:common:v1"
 
+# A spyne model class (spyne has no type information: to mypy this is Any).
+Model = type[ModelBase]
+# The elements of a ComplexModel's _type_info: (wire name, model class).
+Fields = list[tuple[str, Model]]
 
-def simple(name: str, base):  # type: ignore[no-untyped-def]
+
+def simple(name: str, base: Model) -> Model:
     """A named simple type in the common namespace (so the schemas share one definition)."""
     return type(name, (base,), {"__namespace__": COMMON_NS, "__type_name__": name})
 
 
-def _occurs(kind, min_occurs: int):  # type: ignore[no-untyped-def]
-    named = {}
+def _occurs(kind: Model, min_occurs: int) -> Model:
+    named: dict[str, str] = {}
     if kind.get_namespace() == COMMON_NS and issubclass(kind, SimpleModel):
         # spyne's customize() forgets a simple type's name; give it back so it is not copied.
         named = {"type_name": kind.get_type_name(), "__namespace__": COMMON_NS}
-    return kind.customize(min_occurs=min_occurs, nillable=False, **named)
+    customized: Model = kind.customize(min_occurs=min_occurs, nillable=False, **named)
+    return customized
 
 
-def required(kind):  # type: ignore[no-untyped-def]
+def required(kind: Model) -> Model:
     """An element that must appear once and may not be nil."""
     return _occurs(kind, 1)
 
 
-def optional(kind):  # type: ignore[no-untyped-def]
+def optional(kind: Model) -> Model:
     """An element that may be left out, but not sent as nil."""
     return _occurs(kind, 0)
 
@@ -96,12 +102,12 @@ class SsinWithAttributes(ComplexModel):
     ]
 
 
-def request_fields(*fields):  # type: ignore[no-untyped-def]
+def request_fields(*fields: tuple[str, Model]) -> Fields:
     """A request's elements: the optional informationCustomer first, then `fields`."""
     return [("informationCustomer", optional(InformationCustomer)), *fields]
 
 
-def response_fields(*fields):  # type: ignore[no-untyped-def]
+def response_fields(*fields: tuple[str, Model]) -> Fields:
     """A response's elements: the echoed informationCustomer, informationCBSS, status, `fields`."""
     return [
         ("informationCustomer", optional(InformationCustomer)),

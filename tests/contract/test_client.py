@@ -14,11 +14,12 @@ import pytest
 import zeep
 from sqlalchemy import Engine
 
-from raas import sourcefeed, usecases
+from raas import usecases
 from raas.client.cli import main
 from raas.client.operations import OPERATIONS
 from raas.models.ssin import make_ssin
 from raas.persistence.uow import UnitOfWork
+from raas.usecases import sourcefeed
 from tests.conftest import ROOT
 from tests.contract.conftest import CLIENT_CBE, PASSWORD
 

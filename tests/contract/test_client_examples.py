@@ -13,9 +13,10 @@ from pathlib import Path
 from lxml import etree
 from sqlalchemy import Engine
 
-from raas import sourcefeed, usecases
+from raas import usecases
 from raas.models.ssin import make_ssin
 from raas.persistence.uow import UnitOfWork
+from raas.usecases import sourcefeed
 from tests.conftest import ROOT
 from tests.contract.conftest import CLIENT_CBE, PASSWORD
 

@@ -14,15 +14,16 @@ import pytest
 from sqlalchemy import Engine, text
 from stdnum.be import bis
 
-from raas import sourcefeed, usecases
+from raas import usecases
 from raas.clock import today
+from raas.models.events import Event
 from raas.models.persons import Gender, IncompleteDate, Person
 from raas.models.phonetic import normalise
 from raas.models.ssin import Register, make_ssin
 from raas.models.synthetic import generate_persons
-from raas.persistence.events import Event
 from raas.persistence.source_persons import copy_persons
 from raas.persistence.uow import UnitOfWork
+from raas.usecases import sourcefeed
 from tests.conftest import ROOT
 from tests.contract.conftest import CLIENT_CBE, OTHER_CBE
 

@@ -23,14 +23,14 @@ import pytest
 from lxml import etree
 from sqlalchemy import Engine
 
-from raas import sourcefeed, usecases
+from raas import usecases
 from raas.client.cli import main
 from raas.client.operations import OPERATIONS
 from raas.clock import today
 from raas.models.ssin import make_ssin
 from raas.persistence.uow import UnitOfWork
 from raas.services.status import DESCRIPTIONS
-from raas.usecases import notifications, source
+from raas.usecases import notifications, source, sourcefeed
 from tests.conftest import ROOT, serving
 from tests.contract.conftest import CLIENT_CBE, PASSWORD
 from tests.contract.test_linkregister import registry  # noqa: F401 - fixture

@@ -11,11 +11,11 @@ from functools import partial
 import pytest
 from sqlalchemy import Engine, delete, insert, select
 
-from raas import sourcefeed
 from raas.models.ssin import make_ssin
 from raas.persistence.links import link_formats, link_key_types, links
 from raas.persistence.tables import audit_log
 from raas.persistence.uow import UnitOfWork
+from raas.usecases import sourcefeed
 
 ACTIVE = make_ssin(1985, 3, 14, 123)
 OTHER = make_ssin(1972, 11, 30, 8)

@@ -14,10 +14,11 @@ import pytest
 from lxml import etree
 from sqlalchemy import Engine
 
-from raas import sourcefeed, usecases
+from raas import usecases
 from raas.clock import today
 from raas.models.ssin import make_ssin
 from raas.persistence.uow import UnitOfWork
+from raas.usecases import sourcefeed
 from tests.conftest import ROOT
 from tests.contract.conftest import CLIENT_CBE, OTHER_CBE
 from tests.contract.test_register import period

@@ -9,9 +9,9 @@ from uuid import UUID
 import pytest
 from sqlalchemy import Engine
 
-from raas import sourcefeed
 from raas.models.ssin import make_ssin
 from raas.persistence.uow import UnitOfWork
+from raas.usecases import sourcefeed
 from tests.contract.conftest import CLIENT_CBE, OTHER_CBE
 
 

@@ -9,10 +9,11 @@ from functools import partial
 import pytest
 from sqlalchemy import Engine
 
-from raas import sourcefeed, usecases
+from raas import usecases
 from raas.clock import today
 from raas.models.ssin import make_ssin
 from raas.persistence.uow import UnitOfWork
+from raas.usecases import sourcefeed
 from tests.contract.conftest import CLIENT_CBE, OTHER_CBE
 from tests.contract.test_gateway_security import assert_refused, envelope, post
 

@@ -9,10 +9,10 @@ from functools import partial
 import pytest
 from sqlalchemy import Engine
 
-from raas import sourcefeed, usecases
+from raas import usecases
 from raas.models.ssin import make_ssin
 from raas.persistence.uow import UnitOfWork
-from raas.usecases import source
+from raas.usecases import source, sourcefeed
 from tests.contract.conftest import CLIENT_CBE, OTHER_CBE
 from tests.contract.test_linkregister import listed, outcome
 from tests.contract.test_register import code, information, lines, period

@@ -13,10 +13,10 @@ import zeep
 from lxml import etree
 from sqlalchemy import Engine, text
 
-from raas import sourcefeed, usecases
+from raas import usecases
 from raas.models.ssin import make_ssin
 from raas.persistence.uow import UnitOfWork
-from raas.usecases import source, ssdn
+from raas.usecases import source, sourcefeed, ssdn
 from tests.conftest import ROOT
 from tests.contract import ssdn_documents as doc
 from tests.contract.conftest import CLIENT_CBE, OTHER_CBE

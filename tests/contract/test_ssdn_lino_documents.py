@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from raas import sourcefeed, usecases
+from raas import usecases
 from raas.persistence.uow import UnitOfWork
-from raas.usecases import ssdn
+from raas.usecases import sourcefeed, ssdn
 from tests.contract import ssdn_documents as doc
 from tests.contract.conftest import CLIENT_CBE
 from tests.contract.test_register import lines

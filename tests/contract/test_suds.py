@@ -19,11 +19,11 @@ from suds import WebFault
 from suds.client import Client
 from suds.wsse import Security, UsernameToken
 
-from raas import sourcefeed, usecases
+from raas import usecases
 from raas.clock import today
 from raas.models.ssin import make_ssin
 from raas.persistence.uow import UnitOfWork
-from raas.usecases import notifications
+from raas.usecases import notifications, sourcefeed
 from raas.usecases import source as source_changes
 from tests.conftest import ROOT
 from tests.contract.conftest import CLIENT_CBE, OTHER_CBE, PASSWORD

@@ -15,7 +15,7 @@ from functools import partial
 import pytest
 from sqlalchemy import URL, Connection, Engine, delete, event, insert, select, text
 
-from raas import sourcefeed, usecases
+from raas import usecases
 from raas.config import Settings
 from raas.models.ssin import make_ssin
 from raas.models.users import Role, User
@@ -23,7 +23,7 @@ from raas.persistence.database import SERVICE_ROLE, make_engine
 from raas.persistence.schema import metadata
 from raas.persistence.uow import UnitOfWork
 from raas.services.gateway import Gateway
-from raas.usecases import links, register
+from raas.usecases import links, register, sourcefeed
 from raas.wsgi import create_app
 from tests.conftest import KEPT_TABLES
 from tests.contract import conftest as contract

@@ -24,10 +24,11 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import URL
 from zeep.wsse.username import UsernameToken
 
-from raas import sourcefeed, usecases
+from raas import usecases
 from raas.models.ssin import make_ssin
 from raas.models.users import Role
 from raas.persistence.uow import UnitOfWork
+from raas.usecases import sourcefeed
 from tests.conftest import ROOT
 from tests.integration.test_faults import serve  # noqa: F401 - the fixture
 

@@ -20,20 +20,20 @@ import pytest
 from sqlalchemy import Engine, select, text
 from sqlalchemy.engine import URL
 
-from raas import cli, sourcefeed, usecases
-from raas.authentic_source import StubAuthenticSource
+from raas import cli, usecases
 from raas.clock import today
+from raas.models.events import Event
 from raas.models.links import Link
 from raas.models.periods import Period
 from raas.models.persons import PersonStatus
 from raas.models.phonetic import surname_keys
 from raas.models.ssin import Register, make_ssin
 from raas.models.users import Role, User
-from raas.persistence.events import Event
 from raas.persistence.links import deleted_links
 from raas.persistence.register import register_lines
+from raas.persistence.repositories import StubAuthenticSource
 from raas.persistence.uow import UnitOfWork
-from raas.usecases import source
+from raas.usecases import source, sourcefeed
 from raas.usecases.links import create_link
 from raas.usecases.register import InscribeItem, inscribe
 from raas.usecases.ssins import resolve

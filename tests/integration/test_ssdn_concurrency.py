@@ -17,10 +17,10 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import URL
 
-from raas import sourcefeed, usecases
+from raas import usecases
 from raas.models.ssin import make_ssin
 from raas.persistence.uow import UnitOfWork
-from raas.usecases import ssdn
+from raas.usecases import sourcefeed, ssdn
 from tests.contract import ssdn_documents as doc
 from tests.contract.conftest import CLIENT_CBE
 from tests.integration.test_end_to_end import _free_port, _wait_healthy

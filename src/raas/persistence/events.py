@@ -8,14 +8,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
 
 from sqlalchemy import (
     BigInteger,
     Column,
-    Connection,
     Date,
     DateTime,
     Identity,
@@ -27,6 +24,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 
+from raas.models.events import Event
+from raas.persistence.repository import Repository
 from raas.persistence.tables import metadata
 
 events = Table(
@@ -73,23 +72,7 @@ _RECORD = text(
 )
 
 
-@dataclass(frozen=True)
-class Event:
-    """One change, as later work (the daily notifications) reads it."""
-
-    kind: str
-    ssin: str
-    event_date: date
-    cbe_number: str | None = None
-    payload: dict[str, Any] = field(default_factory=dict)
-    # The organisations a notification flow delivers it to (None: no flow delivers it).
-    recipients: tuple[str, ...] | None = None
-
-
-class EventRepository:
-    def __init__(self, conn: Connection) -> None:
-        self._conn = conn
-
+class EventRepository(Repository):
     def record(self, *recorded: Event) -> None:
         """Add events to the outbox in the current transaction (one statement for any number)."""
         if recorded:

@@ -17,6 +17,7 @@ from sqlalchemy import Column, Connection, Index, Table, Text, any_, func, selec
 from sqlalchemy.dialects.postgresql import insert
 
 from raas.models import phonetic
+from raas.persistence.repository import Repository
 from raas.persistence.tables import metadata, source_persons
 
 surname_keys = Table(
@@ -58,10 +59,7 @@ def index_surnames(conn: Connection, names: Iterable[str]) -> int:
     return len(new)
 
 
-class IdentificationRepository:
-    def __init__(self, conn: Connection) -> None:
-        self._conn = conn
-
+class IdentificationRepository(Repository):
     def spellings(self, keys: Iterable[str]) -> list[str]:
         """The surname spellings that share at least one of these keys."""
         return list(

@@ -21,7 +21,6 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Column,
-    Connection,
     DateTime,
     ForeignKey,
     Identity,
@@ -55,6 +54,7 @@ from raas.models.links import (
 )
 from raas.models.periods import Period
 from raas.persistence import ranges
+from raas.persistence.repository import Repository
 from raas.persistence.tables import metadata
 
 link_key_types = Table(
@@ -172,10 +172,7 @@ def to_period(stored: Range[Any]) -> Period | None:
     return None if stored.lower is None else ranges.to_period(stored)
 
 
-class LinkRepository:
-    def __init__(self, conn: Connection) -> None:
-        self._conn = conn
-
+class LinkRepository(Repository):
     # -- key types and formats -----------------------------------------------------------------
 
     def key_types(self) -> list[KeyType]:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -24,7 +23,6 @@ from sqlalchemy import (
     BigInteger,
     CheckConstraint,
     Column,
-    Connection,
     Date,
     DateTime,
     ForeignKey,
@@ -41,8 +39,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB, insert
 
-from raas.models.flows import NEEDS_AUTHORIZATION, Flow
-from raas.models.notification_files import Record
+from raas.models.flows import NEEDS_AUTHORIZATION, Flow, Subscription
+from raas.models.notification_files import FileInfo, Record, StoredFile
+from raas.persistence.repository import Repository
 from raas.persistence.tables import metadata
 
 _FLOWS = ", ".join(f"'{flow.value}'" for flow in Flow)
@@ -97,33 +96,6 @@ notification_files = Table(
 )
 
 
-@dataclass(frozen=True)
-class Subscription:
-    cbe_number: str
-    flow: Flow
-    since: datetime
-
-
-@dataclass(frozen=True)
-class FileInfo:
-    """A notification file as listed (without its bytes)."""
-
-    file_name: str
-    cbe_number: str
-    flow: Flow
-    file_date: date
-    sequence_number: int
-    record_count: int
-    sha256: str
-
-
-@dataclass(frozen=True)
-class StoredFile:
-    info: FileInfo
-    content: bytes
-    voucher: bytes
-
-
 # The claimed events of a day, one row per (recipient, event), in the order the files are
 # written. The subscriptions are applied by `records`: joined here, the planner (misled by the
 # claim's fresh statistics) paired every event with every subscription.
@@ -146,10 +118,7 @@ _CLAIM = text(
 )
 
 
-class NotificationRepository:
-    def __init__(self, conn: Connection) -> None:
-        self._conn = conn
-
+class NotificationRepository(Repository):
     # -- subscriptions and authorizations ------------------------------------------------------
 
     def subscribe(self, cbe_number: str, flow: Flow) -> bool:

@@ -13,7 +13,6 @@ from datetime import date
 from sqlalchemy import (
     CheckConstraint,
     Column,
-    Connection,
     DateTime,
     ForeignKeyConstraint,
     Index,
@@ -29,9 +28,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import DATEMULTIRANGE
 
-from raas.models.inscriptions import Inscription
+from raas.models.inscriptions import Inscription, Key
 from raas.models.periods import Period
 from raas.persistence.ranges import to_periods, to_ranges
+from raas.persistence.repository import Repository
 from raas.persistence.tables import metadata
 
 _LINES = (
@@ -88,14 +88,9 @@ _MOVE = text(
 
 _HOLDERS = text("SELECT raas_holders(CAST(:ssins AS text[]), CAST(:day AS date))")
 
-Key = tuple[str, str]  # (ssin, type_dossier) within one organisation
 
-
-class RegisterRepository:
+class RegisterRepository(Repository):
     """One organisation's lines; every method takes the caller's cbe_number first."""
-
-    def __init__(self, conn: Connection) -> None:
-        self._conn = conn
 
     def lines(
         self, cbe_number: str, ssin: str, type_dossier: str | None = None

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Any
 from uuid import UUID
 
 from sqlalchemy import (
-    Connection,
     Row,
     Select,
     any_,
@@ -24,11 +22,12 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import insert
 
 from raas.models.audit_chain import AuditEntry, ChainedEntry
-from raas.models.persons import Gender, IncompleteDate, Person, PersonStatus
+from raas.models.persons import Gender, IncompleteDate, Lock, Person, PersonStatus
 from raas.models.ssin import Register
 from raas.models.type_dossiers import TypeDossier
-from raas.models.users import Role, User
+from raas.models.users import LoginState, Role, StoredUser, User
 from raas.persistence.identification import index_surnames
+from raas.persistence.repository import Repository
 from raas.persistence.tables import (
     audit_chain_head,
     audit_log,
@@ -38,9 +37,6 @@ from raas.persistence.tables import (
     type_dossiers,
     users,
 )
-
-# How a read locks the person rows it returns, until the transaction ends (see `_locked`).
-Lock = Literal["share", "update"]
 
 # The statements nearly every request runs are written out once: built with SQLAlchemy's
 # expression language, their construction and compilation took a fifth of a request's CPU.
@@ -57,24 +53,6 @@ _AUDIT = (
     "%(username)s, %(service)s, %(operation)s, %(ssins)s, %(status_code)s, %(duration_ms)s, "
     "%(note)s)"
 )
-
-
-@dataclass(frozen=True)
-class StoredUser:
-    """A user with the hash of its password (never leaves the authentication path)."""
-
-    user: User
-    password_hash: str
-
-
-@dataclass(frozen=True)
-class LoginState:
-    """What the database knows of a login attempt: the user (None: unknown), the recent
-    failures of this username from this address, and until when it is refused from there."""
-
-    stored: StoredUser | None
-    failures: int
-    locked_until: datetime | None
 
 
 # One statement for the user and the failures of the username from the address.
@@ -119,10 +97,7 @@ _PURGE = text(
 )
 
 
-class UserRepository:
-    def __init__(self, conn: Connection) -> None:
-        self._conn = conn
-
+class UserRepository(Repository):
     def login_state(self, username: str, address: str) -> LoginState:
         """The user and the failures of `username` from `address`; the user is read through
         raas_login (migration 0007): the service's role has no grant on `users` itself."""
@@ -194,10 +169,7 @@ class UserRepository:
         return bool(self._conn.execute(stmt).scalar())
 
 
-class TypeDossierRepository:
-    def __init__(self, conn: Connection) -> None:
-        self._conn = conn
-
+class TypeDossierRepository(Repository):
     def define(self, type_dossier: TypeDossier) -> None:
         """Create the code for the organisation, or change its description."""
         stmt = insert(type_dossiers).values(
@@ -218,11 +190,8 @@ class TypeDossierRepository:
         return [TypeDossier(cbe_number, row.code, row.description) for row in rows]
 
 
-class PersonRepository:
+class PersonRepository(Repository):
     """The stub authentic source's persons."""
-
-    def __init__(self, conn: Connection) -> None:
-        self._conn = conn
 
     def get(self, ssin: str, *, lock: Lock | None = None) -> Person | None:
         """The person; with `lock`, its row is locked until the transaction ends."""
@@ -320,6 +289,32 @@ class PersonRepository:
         )
 
 
+class StubAuthenticSource:
+    """The stub authentic source: persons read from the `source_persons` table, in the caller's
+    transaction.
+
+    Writers that act on a person (its register lines, its links, its data) read with a `lock`:
+    a replacement locks the person FOR UPDATE, so it waits for the writers that read before it,
+    and the writers that read after it see the person replaced and follow the chain.
+    """
+
+    def __init__(self, persons: PersonRepository, lock: Lock | None = None) -> None:
+        self._persons = persons
+        self._lock = lock
+
+    def person(self, ssin: str) -> Person | None:
+        return self._persons.get(ssin, lock=self._lock)
+
+    def persons(self, ssins: Iterable[str]) -> dict[str, Person]:
+        return self._persons.get_many(ssins, lock=self._lock)
+
+    def add(self, person: Person) -> bool:
+        return self._persons.add(person)
+
+    def update(self, person: Person) -> None:
+        self._persons.update(person)
+
+
 def _locked(query: Select[Any], lock: Lock | None) -> Select[Any]:
     """The query as is, FOR SHARE or FOR UPDATE.
 
@@ -367,10 +362,7 @@ def person_from_row(row: Row[Any]) -> Person:
 AUDIT_CHAIN_LOCK = (7284, 1)
 
 
-class AuditRepository:
-    def __init__(self, conn: Connection) -> None:
-        self._conn = conn
-
+class AuditRepository(Repository):
     def record(self, entry: AuditEntry) -> None:
         self._conn.exec_driver_sql(
             _AUDIT,

@@ -23,9 +23,10 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
-from raas.models.persons import Person
+from raas.models.persons import Changes, Person
 from raas.persistence.identification import index_surnames
 from raas.persistence.repositories import person_from_row
+from raas.persistence.repository import Repository
 
 _STAGING = "raas_staging_persons"
 # The columns a Person fills; updated_at takes its default (now()).
@@ -102,8 +103,25 @@ _UPDATE_CHANGED = f"""
     RETURNING p.*
 """
 
-# (before, after) of each stored person a batch changed.
-Changes = list[tuple[Person, Person]]
+
+class PersonImportRepository(Repository):
+    """`copy_persons` and `upsert_persons` in the unit of work's transaction."""
+
+    def copy(
+        self,
+        persons: Iterable[Person],
+        batch: int = 50_000,
+        progress: Callable[[int], None] | None = None,
+    ) -> int:
+        return copy_persons(self._conn, persons, batch, progress)
+
+    def upsert(
+        self,
+        persons: Iterable[Person],
+        changed: Callable[[Changes], None] | None = None,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> tuple[int, int]:
+        return upsert_persons(self._conn, persons, changed, progress)
 
 
 def copy_persons(

@@ -4,20 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import Connection, delete, select, text
+from sqlalchemy import delete, select, text
 from sqlalchemy.dialects.postgresql import insert
 
 from raas.models.persons import Address, PersonDetails
 from raas.models.ssdn import SsdnClient
+from raas.persistence.repository import Repository
 from raas.persistence.tables import source_person_details, ssdn_clients
 
 _BY_ADDRESS = "SELECT cbe_number, org_unit, sector, sub_sector FROM raas_ssdn_clients(:address)"
 
 
-class SsdnClientRepository:
-    def __init__(self, conn: Connection) -> None:
-        self._conn = conn
-
+class SsdnClientRepository(Repository):
     def add(self, client: SsdnClient) -> bool:
         """Register (or re-register) a client; True when it is new."""
         values = {
@@ -69,10 +67,7 @@ def _client(cbe: str, org_unit: str, sector: int, sub: int | None, networks: lis
     return SsdnClient(cbe, org_unit, sector, sub, tuple(str(n) for n in networks))
 
 
-class PersonDetailsRepository:
-    def __init__(self, conn: Connection) -> None:
-        self._conn = conn
-
+class PersonDetailsRepository(Repository):
     def get(self, ssin: str) -> PersonDetails | None:
         row = self._conn.execute(
             select(source_person_details).where(source_person_details.c.ssin == ssin)

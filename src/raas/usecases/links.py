@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from uuid import UUID
 
-from raas.authentic_source import StubAuthenticSource
 from raas.models.errors import (
     InvalidData,
     InvalidForeignKey,
@@ -34,9 +33,9 @@ from raas.models.links import (
 )
 from raas.models.periods import Period
 from raas.models.users import User
-from raas.persistence.uow import UnitOfWork
-from raas.usecases import UowFactory, retried
+from raas.usecases.ports import UnitOfWork, UowFactory
 from raas.usecases.ssins import ResolvedSsin, resolve
+from raas.usecases.transactions import retried
 
 EIDAS = "EIDAS"
 MAX_REASON = 1000
@@ -70,7 +69,7 @@ def create_link(
     with uow() as tx:
         _check_key_type(tx, key_type)
         # FOR SHARE: a replacement moving this person's links waits for us, or we follow it.
-        resolved = resolve(StubAuthenticSource(tx.persons, lock="share"), ssin)
+        resolved = resolve(tx.source(lock="share"), ssin)
         key = _checked_key(tx, foreign_key, country, key_type)
         link = tx.links.add(
             resolved.active, country, key_type, key, foreign_key, validity, caller.cbe_number
@@ -99,7 +98,7 @@ def update_link(
         # No person lock: the link's row lock above already orders this update and a
         # replacement moving the link; a person lock taken after it could only deadlock.
         if ssin is not None and ssin != link.ssin:
-            resolved = resolve(StubAuthenticSource(tx.persons), ssin)
+            resolved = resolve(tx.source(), ssin)
             if resolved.active != link.ssin:
                 raise LinkFieldChanged("only the validity can change", fieldName="ssin")
         for name, given, own in (
@@ -126,7 +125,7 @@ def links_by_ssin(
     with uow(autocommit=True) as tx:  # reads of shared tables only
         if key_type is not None:
             _check_key_type(tx, key_type)
-        resolved = resolve(StubAuthenticSource(tx.persons), ssin)
+        resolved = resolve(tx.source(), ssin)
         found = tx.links.by_ssins(list(dict.fromkeys([resolved.active, ssin])), country, key_type)
     return found, resolved
 

@@ -269,7 +269,7 @@ def _uow(engine=None):  # type: ignore[no-untyped-def]
     """The command's units of work (its composition root): on the owner's engine, or `engine`,
     with the stub authentic source."""
     from raas.persistence.database import make_engine
-    from raas.persistence.repositories import StubAuthenticSource
+    from raas.persistence.persons import StubAuthenticSource
     from raas.persistence.uow import UnitOfWork
 
     engine = engine or make_engine(_migrated_url())

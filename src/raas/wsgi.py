@@ -19,8 +19,8 @@ from raas.models.users import LoginPolicy
 from raas.passwords import VerificationCache
 from raas.persistence.database import service_engine
 from raas.persistence.health import database_state
+from raas.persistence.persons import StubAuthenticSource
 from raas.persistence.pool import watch_pool
-from raas.persistence.repositories import StubAuthenticSource
 from raas.persistence.uow import UnitOfWork
 from raas.services import (
     admin,

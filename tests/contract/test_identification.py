@@ -21,7 +21,7 @@ from raas.models.persons import Gender, IncompleteDate, Person
 from raas.models.phonetic import normalise
 from raas.models.ssin import Register, make_ssin
 from raas.models.synthetic import generate_persons
-from raas.persistence.source_persons import copy_persons
+from raas.persistence.person_import import copy_persons
 from raas.persistence.uow import UnitOfWork
 from raas.usecases import sourcefeed
 from tests.conftest import ROOT

@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import select
 from zeep.exceptions import Fault
 
+from raas.persistence.audit import audit_log
 from raas.persistence.links import deleted_links
-from raas.persistence.tables import audit_log
 from tests.contract.conftest import ADMIN_CBE, CLIENT_CBE
 from tests.contract.test_linkregister import (  # noqa: F401 - persons, registry: fixtures
     ACTIVE,

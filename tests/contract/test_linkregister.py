@@ -12,8 +12,9 @@ import pytest
 from sqlalchemy import Engine, delete, insert, select
 
 from raas.models.ssin import make_ssin
-from raas.persistence.links import link_formats, link_key_types, links
-from raas.persistence.tables import audit_log
+from raas.persistence.audit import audit_log
+from raas.persistence.link_formats import link_formats, link_key_types
+from raas.persistence.links import links
 from raas.persistence.uow import UnitOfWork
 from raas.usecases import sourcefeed
 

@@ -17,7 +17,7 @@ from raas import usecases
 from raas.models.errors import AuthenticationFailed
 from raas.models.ssin import make_ssin
 from raas.passwords import VerificationCache
-from raas.persistence.tables import source_persons
+from raas.persistence.persons import source_persons
 from raas.persistence.uow import UnitOfWork
 
 

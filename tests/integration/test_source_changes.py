@@ -30,8 +30,8 @@ from raas.models.phonetic import surname_keys
 from raas.models.ssin import Register, make_ssin
 from raas.models.users import Role, User
 from raas.persistence.links import deleted_links
+from raas.persistence.persons import StubAuthenticSource
 from raas.persistence.register import register_lines
-from raas.persistence.repositories import StubAuthenticSource
 from raas.persistence.uow import UnitOfWork
 from raas.usecases import source, sourcefeed
 from raas.usecases.links import create_link

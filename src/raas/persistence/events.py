@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import date
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -17,6 +18,7 @@ from sqlalchemy import (
     DateTime,
     Identity,
     Index,
+    Row,
     Table,
     Text,
     func,
@@ -60,23 +62,23 @@ events = Table(
 )
 
 
-_RECORD = text(
-    """
+# Arrays in: the statement is the same text for one event or a thousand.
+_RECORD = """
     INSERT INTO events (event_date, kind, ssin, cbe_number, payload, recipients)
     SELECT d, k, s, c, CAST(p AS jsonb), CAST(r AS text[])
-    FROM unnest(CAST(:dates AS date[]), CAST(:kinds AS text[]), CAST(:ssins AS text[]),
-                CAST(:cbes AS text[]), CAST(:payloads AS text[]), CAST(:recipients AS text[]))
+    FROM unnest(CAST(%(dates)s AS date[]), CAST(%(kinds)s AS text[]), CAST(%(ssins)s AS text[]),
+                CAST(%(cbes)s AS text[]), CAST(%(payloads)s AS text[]),
+                CAST(%(recipients)s AS text[]))
          WITH ORDINALITY AS e(d, k, s, c, p, r, n)
     ORDER BY n
-    """
-)
+"""
 
 
 class EventRepository(Repository):
     def record(self, *recorded: Event) -> None:
         """Add events to the outbox in the current transaction (one statement for any number)."""
         if recorded:
-            self._conn.execute(
+            self._conn.exec_driver_sql(
                 _RECORD,
                 {
                     "dates": [e.event_date for e in recorded],
@@ -94,17 +96,7 @@ class EventRepository(Repository):
         query = events.select().where(events.c.event_date == event_date).order_by(events.c.id)
         if kinds is not None:
             query = query.where(events.c.kind.in_(kinds))
-        return [
-            Event(
-                r.kind,
-                r.ssin,
-                r.event_date,
-                r.cbe_number,
-                r.payload,
-                None if r.recipients is None else tuple(r.recipients),
-            )
-            for r in self._conn.execute(query)
-        ]
+        return [_event(row) for row in self._conn.execute(query)]
 
 
 def _array_literal(values: tuple[str, ...] | None) -> str | None:
@@ -114,3 +106,8 @@ def _array_literal(values: tuple[str, ...] | None) -> str | None:
     if not all(v.isdigit() for v in values):
         raise ValueError(f"recipients are cbe numbers: {values}")
     return "{" + ",".join(sorted(set(values))) + "}"
+
+
+def _event(row: Row[Any]) -> Event:
+    recipients = None if row.recipients is None else tuple(row.recipients)
+    return Event(row.kind, row.ssin, row.event_date, row.cbe_number, row.payload, recipients)

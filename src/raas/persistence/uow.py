@@ -13,20 +13,23 @@ from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 from raas.models.errors import ServiceUnavailable, TransientConflict
 from raas.models.persons import Lock
 from raas.models.users import User
+from raas.persistence.accounts import UserRepository
+from raas.persistence.audit import AuditRepository
 from raas.persistence.events import EventRepository
-from raas.persistence.identification import IdentificationRepository
+from raas.persistence.link_formats import LinkFormatRepository
+from raas.persistence.link_reports import LinkReportRepository
 from raas.persistence.links import LinkRepository
 from raas.persistence.notifications import NotificationRepository
-from raas.persistence.register import RegisterRepository
-from raas.persistence.repositories import (
-    AuditRepository,
+from raas.persistence.person_import import PersonImportRepository
+from raas.persistence.persons import (
+    IdentificationRepository,
+    PersonDetailsRepository,
     PersonRepository,
     StubAuthenticSource,
-    TypeDossierRepository,
-    UserRepository,
 )
-from raas.persistence.source_persons import PersonImportRepository
-from raas.persistence.ssdn import PersonDetailsRepository, SsdnClientRepository
+from raas.persistence.register import RegisterRepository
+from raas.persistence.ssdn_clients import SsdnClientRepository
+from raas.persistence.type_dossiers import TypeDossierRepository
 
 # What the unit of work hands out as the authentic source, given the persons of its
 # transaction and how to lock them: the composition root chooses it (the stub by default).
@@ -86,6 +89,8 @@ class UnitOfWork:
         self.register = RegisterRepository(self)
         self.events = EventRepository(self)
         self.links = LinkRepository(self)
+        self.link_formats = LinkFormatRepository(self)
+        self.link_reports = LinkReportRepository(self)
         self.notifications = NotificationRepository(self)
         self.ssdn_clients = SsdnClientRepository(self)
         self._source = source

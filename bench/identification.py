@@ -40,9 +40,9 @@ from common import (
     stop,
 )
 
-from raas import sourcefeed
 from raas.models.phonetic import PhoneticQuery, make_query, matching_names, rank
 from raas.progress import bar
+from raas.usecases import sourcefeed
 
 NS = "urn:raas:identification:v1"
 SAMPLE = 600

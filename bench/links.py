@@ -25,9 +25,10 @@ from functools import partial
 from common import CBE, PASSWORD, USER, arguments, envelope, load, prepare, print_table, serve, stop
 from sqlalchemy import text
 
-from raas import sourcefeed, usecases
+from raas import usecases
 from raas.persistence.uow import UnitOfWork
 from raas.progress import bar
+from raas.usecases import sourcefeed
 
 COUNTRIES = ["FR", "NL", "DE", "ES", "IT", "PL", "PT", "RO", "LU", "GB"]
 BATCH = 100_000

@@ -187,7 +187,7 @@ def floor(url) -> tuple[float, int]:  # type: ignore[no-untyped-def]
     """Seconds and rows for the records query alone, streamed out of PostgreSQL by COPY."""
     from raas.persistence.notifications import _RECORDS
 
-    sql = str(_RECORDS).replace(":day", f"DATE '{DAY.isoformat()}'")
+    sql = _RECORDS.replace("%(day)s", f"DATE '{DAY.isoformat()}'")
     dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
     started = time.perf_counter()
     rows = 0

@@ -25,8 +25,9 @@ from datetime import date, timedelta
 from common import CBE, PASSWORD, USER, arguments, envelope, load, prepare, print_table, serve, stop
 from sqlalchemy import text
 
-from raas import sourcefeed, usecases
+from raas import usecases
 from raas.progress import bar
+from raas.usecases import sourcefeed
 
 TYPE_DOSSIERS = ("0", "902")
 REGISTER = 'xmlns:r="urn:raas:register:v1" xmlns:c="urn:raas:common:v1"'

@@ -42,7 +42,8 @@ import psutil
 from common import CBE, PASSWORD, USER, envelope, prepare, serve, stop
 from sqlalchemy import text
 
-from raas import sourcefeed, usecases
+from raas import usecases
+from raas.usecases import sourcefeed
 
 PERSONS = 20_000
 REGISTER = 'xmlns:r="urn:raas:register:v1" xmlns:c="urn:raas:common:v1"'

@@ -13,10 +13,11 @@ import io
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from raas import sourcefeed, usecases
+from raas import usecases
 from raas.models.person_csv import COLUMNS, DETAIL_COLUMNS
 from raas.models.ssin import make_ssin
-from raas.usecases import UowFactory
+from raas.usecases import sourcefeed
+from raas.usecases.ports import UowFactory
 
 # -- organisations and users -------------------------------------------------------------------
 

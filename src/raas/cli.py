@@ -19,7 +19,7 @@ from raas import logs
 from raas.config import Settings
 
 if TYPE_CHECKING:  # imported where used, at run time: a command loads only what it needs
-    from sqlalchemy import URL
+    from sqlalchemy import URL, Engine
 
     from raas.persistence.uow import UnitOfWork
 
@@ -270,11 +270,15 @@ def _where() -> str:
     return f"the embedded database in {settings.embedded_pgdata} (set RAAS_DATA_DIR to use another)"
 
 
-def _uow() -> Callable[..., UnitOfWork]:
+def _uow(engine: Engine | None = None) -> Callable[..., UnitOfWork]:
+    """The command's units of work (its composition root): on the owner's engine, or `engine`,
+    with the stub authentic source."""
     from raas.persistence.database import make_engine
+    from raas.persistence.persons import StubAuthenticSource
     from raas.persistence.uow import UnitOfWork
 
-    return partial(UnitOfWork, make_engine(_migrated_url()))
+    engine = engine or make_engine(_migrated_url())
+    return partial(UnitOfWork, engine, source=StubAuthenticSource)
 
 
 # -- serving ---------------------------------------------------------------------------------
@@ -387,8 +391,8 @@ def _ssdn_clients_remove(args: argparse.Namespace) -> None:
 
 
 def _source_import(args: argparse.Namespace) -> None:
-    from raas import sourcefeed
     from raas.progress import bar
+    from raas.usecases import sourcefeed
 
     with args.file.open(encoding="utf-8", newline="") as lines, bar("import", "persons") as seen:
         done = sourcefeed.import_csv(_uow(), lines, progress=seen)
@@ -403,8 +407,8 @@ def _source_import(args: argparse.Namespace) -> None:
 
 
 def _source_seed(args: argparse.Namespace) -> None:
-    from raas import sourcefeed
     from raas.progress import bar
+    from raas.usecases import sourcefeed
 
     if args.persons < 1:
         raise CommandError("--persons must be at least 1")
@@ -476,8 +480,7 @@ def _source_dimona(args: argparse.Namespace) -> None:
 
 def _refusing(work: Callable[[], T]) -> T:
     """Run a change of the source; a refusal becomes a CommandError naming what was wrong."""
-    from raas.models.errors import DomainError
-    from raas.persistence.uow import TransientConflict
+    from raas.models.errors import DomainError, TransientConflict
 
     try:
         return work()
@@ -543,11 +546,10 @@ def _hash(text: str) -> bytes:
 def _audit_verify(args: argparse.Namespace) -> int:
     from raas import usecases
     from raas.persistence.database import make_engine
-    from raas.persistence.uow import UnitOfWork
 
     engine = make_engine(_migrated_url())
     try:
-        verdict = usecases.verify_audit_log(partial(UnitOfWork, engine), args.head)
+        verdict = usecases.verify_audit_log(_uow(engine), args.head)
     finally:
         engine.dispose()
     summary = (
@@ -606,8 +608,9 @@ def _demo_passwords(rotate: bool) -> dict[str, str]:
 
 
 def _demo(args: argparse.Namespace) -> None:
-    from raas import sourcefeed, usecases
+    from raas import usecases
     from raas.models.users import Role
+    from raas.usecases import sourcefeed
 
     uow = _uow()
     credentials = {

@@ -19,6 +19,7 @@ from raas.models.users import LoginPolicy
 from raas.passwords import VerificationCache
 from raas.persistence.database import service_engine
 from raas.persistence.health import database_state
+from raas.persistence.persons import StubAuthenticSource
 from raas.persistence.pool import watch_pool
 from raas.persistence.uow import UnitOfWork
 from raas.services import (
@@ -118,7 +119,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     settings = settings or Settings.from_env()
     if engine is None:
         engine = service_engine(settings)  # the restricted role (README: Row-level security)
-    uow = partial(UnitOfWork, engine)
+    # The authentic source: the stub, which keeps its persons in this database.
+    uow = partial(UnitOfWork, engine, source=StubAuthenticSource)
     cache = VerificationCache(settings.auth_cache_seconds)
     metrics = Metrics()
     watch_pool(engine, metrics.pool_use)

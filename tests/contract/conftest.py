@@ -13,7 +13,8 @@ from zeep.wsse.username import UsernameToken
 
 from raas import usecases
 from raas.models.users import Role
-from raas.persistence.links import link_formats, link_key_types, links
+from raas.persistence.link_formats import link_formats, link_key_types
+from raas.persistence.links import links
 from raas.persistence.uow import UnitOfWork
 from tests import world
 from tests.conftest import ROOT

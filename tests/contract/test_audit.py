@@ -12,7 +12,7 @@ from zeep.exceptions import Fault
 
 from raas import usecases
 from raas.models.ssin import is_valid, make_ssin
-from raas.persistence.tables import audit_log
+from raas.persistence.audit import audit_log
 from raas.services.types import COMMON_NS
 from tests.world import ADMIN_CBE, CLIENT_CBE
 

@@ -15,12 +15,12 @@ from stdnum.be import bis
 
 from raas import usecases
 from raas.clock import today
+from raas.models.events import Event
 from raas.models.persons import Gender, IncompleteDate, Person
 from raas.models.phonetic import normalise
 from raas.models.ssin import Register, make_ssin
 from raas.models.synthetic import generate_persons
-from raas.persistence.events import Event
-from raas.persistence.source_persons import copy_persons
+from raas.persistence.person_import import copy_persons
 from raas.persistence.uow import UnitOfWork
 from tests import world
 from tests.conftest import ROOT

@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import Engine, select
 from zeep.exceptions import Fault
 
+from raas.persistence.audit import audit_log
 from raas.persistence.links import deleted_links
-from raas.persistence.tables import audit_log
 from raas.persistence.uow import UnitOfWork
 from tests import world
 from tests.contract.support import code as outcome

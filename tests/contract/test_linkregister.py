@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import Engine, select
 
 from raas.models.ssin import make_ssin
+from raas.persistence.audit import audit_log
 from raas.persistence.links import links
-from raas.persistence.tables import audit_log
 from raas.persistence.uow import UnitOfWork
 from tests import world
 from tests.contract.support import code as outcome

@@ -19,7 +19,7 @@ from sqlalchemy import Engine, func, select, text
 
 from raas.clock import today
 from raas.models.errors import InvalidData
-from raas.persistence.events import Event
+from raas.models.events import Event
 from raas.persistence.notifications import notification_files
 from raas.persistence.uow import UnitOfWork
 from raas.usecases import notifications

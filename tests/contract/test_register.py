@@ -7,9 +7,9 @@ from functools import partial
 import pytest
 from sqlalchemy import Engine
 
-from raas import sourcefeed
 from raas.clock import today
 from raas.persistence.uow import UnitOfWork
+from raas.usecases import sourcefeed
 from tests.contract.raw_soap import assert_refused, envelope, post
 from tests.contract.support import code, information, lines, period
 from tests.world import (

@@ -16,7 +16,7 @@ from sqlalchemy.engine import URL
 from raas import usecases
 from raas.models.errors import AuthenticationFailed
 from raas.passwords import VerificationCache
-from raas.persistence.tables import source_persons
+from raas.persistence.persons import source_persons
 from raas.persistence.uow import UnitOfWork
 from tests import world
 

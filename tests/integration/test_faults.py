@@ -28,11 +28,12 @@ from lxml import etree
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import URL
 
-from raas import sourcefeed, usecases
+from raas import usecases
 from raas.models.users import Role
 from raas.persistence import migrations
 from raas.persistence.database import make_engine
 from raas.persistence.uow import UnitOfWork
+from raas.usecases import sourcefeed
 from tests.integration.cluster import Cluster
 from tests.support import Served
 from tests.world import CLIENT_CBE

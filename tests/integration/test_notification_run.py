@@ -17,9 +17,9 @@ from sqlalchemy import Engine, text
 from sqlalchemy.engine import URL
 
 from raas.clock import today
+from raas.models.events import Event
 from raas.models.flows import Flow
 from raas.models.users import normalise_cbe_number
-from raas.persistence.events import Event
 from raas.persistence.schema import metadata
 from raas.persistence.uow import UnitOfWork
 from tests.conftest import KEPT_TABLES, ROOT

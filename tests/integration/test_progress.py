@@ -15,9 +15,9 @@ from functools import partial
 from sqlalchemy import Engine
 from sqlalchemy.engine import URL
 
-from raas import sourcefeed
 from raas.models.ssin import make_ssin
 from raas.persistence.uow import UnitOfWork
+from raas.usecases import sourcefeed
 
 
 def _seed(database_url: URL, stderr: int) -> subprocess.CompletedProcess[str]:

@@ -24,7 +24,7 @@ from sqlalchemy.engine import URL
 from raas import usecases
 from raas.models.ssin import make_ssin
 from raas.models.users import Role
-from raas.persistence.tables import audit_log
+from raas.persistence.audit import audit_log
 from raas.persistence.uow import UnitOfWork
 from tests.support import LIST, free_port, wait_healthy
 from tests.world import CLIENT_CBE, PASSWORD

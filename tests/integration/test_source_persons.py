@@ -15,7 +15,7 @@ from sqlalchemy import Connection, Engine, text
 from raas.models.persons import Person, PersonStatus
 from raas.models.phonetic import surname_keys
 from raas.models.synthetic import generate_persons
-from raas.persistence.source_persons import copy_persons, upsert_persons
+from raas.persistence.person_import import copy_persons, upsert_persons
 
 SEED = 20_261_122  # not used by other tests: their persons cannot collide with these
 

@@ -55,6 +55,10 @@ class ServiceUnavailable(Exception):
     """A system the service needs (the database) cannot be reached now (MSG00001)."""
 
 
+class TransientConflict(Exception):
+    """The transaction was rolled back because of a concurrent one; running it again is safe."""
+
+
 class NotInscribed(DomainError):
     """The caller's register holds no line to act on for this ssin (MSG00012)."""
 

@@ -1,7 +1,9 @@
-"""Notification flows an organisation can subscribe to."""
+"""Notification flows an organisation can subscribe to, and its subscriptions."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
 
@@ -13,3 +15,12 @@ class Flow(StrEnum):
 
 # Flows whose data are delivered only to organisations an admin authorized.
 NEEDS_AUTHORIZATION = frozenset({Flow.DIMONA})
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """An organisation receives a flow's daily files, with the events recorded from `since` on."""
+
+    cbe_number: str
+    flow: Flow
+    since: datetime

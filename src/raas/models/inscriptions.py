@@ -8,6 +8,9 @@ from raas.models.errors import InvalidData
 from raas.models.periods import Period
 from raas.models.persons import Gender, IncompleteDate, Person, comparable_name
 
+# A key of an organisation's register: (ssin, typeDossier); its lines are periods.
+Key = tuple[str, str]
+
 
 @dataclass(frozen=True)
 class Inscription:

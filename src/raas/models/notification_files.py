@@ -37,6 +37,28 @@ class Record:
 
 
 @dataclass(frozen=True)
+class FileInfo:
+    """A notification file as listed (without its bytes)."""
+
+    file_name: str
+    cbe_number: str
+    flow: Flow
+    file_date: date
+    sequence_number: int
+    record_count: int
+    sha256: str
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    """A committed notification file with its bytes and its voucher."""
+
+    info: FileInfo
+    content: bytes
+    voucher: bytes
+
+
+@dataclass(frozen=True)
 class FileHeader:
     cbe_number: str
     flow: Flow

@@ -8,6 +8,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
+from typing import Literal
 
 from raas.models.ssin import Register
 
@@ -155,6 +156,15 @@ class Person:
     replaced_by: str | None = None
     nationality: str | None = None
     decease_date: date | None = None
+
+
+# (before, after) of each person a change of the source's data changed.
+Changes = list[tuple[Person, Person]]
+
+# How a writer reads the persons it acts on, locking them until its transaction ends: "share"
+# for the writers of a person's lines and links (a replacement waits for them, or they wait for
+# it and then see the person replaced), "update" for the writers of the persons themselves.
+Lock = Literal["share", "update"]
 
 
 @dataclass(frozen=True)

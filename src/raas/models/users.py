@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
 from stdnum.be import vat
@@ -28,6 +29,24 @@ class User:
     @property
     def is_admin(self) -> bool:
         return self.role is Role.ADMIN
+
+
+@dataclass(frozen=True)
+class StoredUser:
+    """A user with the hash of its password (never leaves the authentication path)."""
+
+    user: User
+    password_hash: str
+
+
+@dataclass(frozen=True)
+class LoginState:
+    """What the database knows of a login attempt: the user (None: unknown), the recent
+    failures of this username from this address, and until when it is refused from there."""
+
+    stored: StoredUser | None
+    failures: int
+    locked_until: datetime | None
 
 
 @dataclass(frozen=True)

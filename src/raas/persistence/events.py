@@ -8,18 +8,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from sqlalchemy import (
     BigInteger,
     Column,
-    Connection,
     Date,
     DateTime,
     Identity,
     Index,
+    Row,
     Table,
     Text,
     func,
@@ -27,6 +26,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 
+from raas.models.events import Event
+from raas.persistence.repository import Repository
 from raas.persistence.tables import metadata
 
 events = Table(
@@ -61,39 +62,23 @@ events = Table(
 )
 
 
-_RECORD = text(
-    """
+# Arrays in: the statement is the same text for one event or a thousand.
+_RECORD = """
     INSERT INTO events (event_date, kind, ssin, cbe_number, payload, recipients)
     SELECT d, k, s, c, CAST(p AS jsonb), CAST(r AS text[])
-    FROM unnest(CAST(:dates AS date[]), CAST(:kinds AS text[]), CAST(:ssins AS text[]),
-                CAST(:cbes AS text[]), CAST(:payloads AS text[]), CAST(:recipients AS text[]))
+    FROM unnest(CAST(%(dates)s AS date[]), CAST(%(kinds)s AS text[]), CAST(%(ssins)s AS text[]),
+                CAST(%(cbes)s AS text[]), CAST(%(payloads)s AS text[]),
+                CAST(%(recipients)s AS text[]))
          WITH ORDINALITY AS e(d, k, s, c, p, r, n)
     ORDER BY n
-    """
-)
+"""
 
 
-@dataclass(frozen=True)
-class Event:
-    """One change, as later work (the daily notifications) reads it."""
-
-    kind: str
-    ssin: str
-    event_date: date
-    cbe_number: str | None = None
-    payload: dict[str, Any] = field(default_factory=dict)
-    # The organisations a notification flow delivers it to (None: no flow delivers it).
-    recipients: tuple[str, ...] | None = None
-
-
-class EventRepository:
-    def __init__(self, conn: Connection) -> None:
-        self._conn = conn
-
+class EventRepository(Repository):
     def record(self, *recorded: Event) -> None:
         """Add events to the outbox in the current transaction (one statement for any number)."""
         if recorded:
-            self._conn.execute(
+            self._conn.exec_driver_sql(
                 _RECORD,
                 {
                     "dates": [e.event_date for e in recorded],
@@ -111,17 +96,7 @@ class EventRepository:
         query = events.select().where(events.c.event_date == event_date).order_by(events.c.id)
         if kinds is not None:
             query = query.where(events.c.kind.in_(kinds))
-        return [
-            Event(
-                r.kind,
-                r.ssin,
-                r.event_date,
-                r.cbe_number,
-                r.payload,
-                None if r.recipients is None else tuple(r.recipients),
-            )
-            for r in self._conn.execute(query)
-        ]
+        return [_event(row) for row in self._conn.execute(query)]
 
 
 def _array_literal(values: tuple[str, ...] | None) -> str | None:
@@ -131,3 +106,8 @@ def _array_literal(values: tuple[str, ...] | None) -> str | None:
     if not all(v.isdigit() for v in values):
         raise ValueError(f"recipients are cbe numbers: {values}")
     return "{" + ",".join(sorted(set(values))) + "}"
+
+
+def _event(row: Row[Any]) -> Event:
+    recipients = None if row.recipients is None else tuple(row.recipients)
+    return Event(row.kind, row.ssin, row.event_date, row.cbe_number, row.payload, recipients)

@@ -1,4 +1,4 @@
-"""The LinkRegister's tables and repository (one register shared by every organisation).
+"""The LinkRegister's links (one register shared by every organisation) and the deleted ones.
 
 Uniqueness is the database's job, so it holds under concurrent writers: a unique constraint
 forbids the same foreign key twice for one ssin, and an exclusion constraint (btree_gist) forbids
@@ -11,17 +11,14 @@ the request (which joins the audit log).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from types import SimpleNamespace
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 from uuid import UUID
 
 from sqlalchemy import (
     BigInteger,
-    Boolean,
     CheckConstraint,
     Column,
-    Connection,
     DateTime,
     ForeignKey,
     Identity,
@@ -36,61 +33,17 @@ from sqlalchemy import (
     literal,
     or_,
     select,
-    text,
     update,
 )
-from sqlalchemy.dialects.postgresql import DATERANGE, ExcludeConstraint, Range, insert
+from sqlalchemy.dialects.postgresql import DATERANGE, ExcludeConstraint, Range
 from sqlalchemy.exc import IntegrityError
 
 from raas.models.errors import LinkExists
-from raas.models.links import (
-    ANY,
-    CaseFolding,
-    KeyFormat,
-    KeyType,
-    Link,
-    LinkReport,
-    Normalisation,
-    format_for,
-)
+from raas.models.links import ANY, KeyFormat, Link, format_for
 from raas.models.periods import Period
 from raas.persistence import ranges
+from raas.persistence.repository import Repository
 from raas.persistence.tables import metadata
-
-link_key_types = Table(
-    "link_key_types",
-    metadata,
-    Column("code", Text, primary_key=True),
-    Column("description", Text, nullable=False),
-    Column("defined_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-)
-
-link_formats = Table(
-    "link_formats",
-    metadata,
-    Column("country", Text, primary_key=True),  # ISO 3166-1 alpha-2, or '*'
-    Column("key_type", Text, primary_key=True),  # a key type code, or '*'
-    Column("description", Text, nullable=False),
-    Column("pattern", Text, nullable=False),
-    Column("validator", Text),
-    Column("remove_characters", Text, nullable=False, server_default=" "),
-    Column("case_folding", Text, nullable=False, server_default="UPPER"),
-    Column("defined_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-    CheckConstraint("case_folding IN ('UPPER', 'LOWER', 'NONE')", name="case_folding"),
-)
-
-# ConsultLinksByForeignKey's statements, written out (see persistence/repositories.py).
-_NORMALISING = """
-    SELECT (SELECT coalesce(json_agg(f ORDER BY f.country, f.key_type), '[]')
-            FROM link_formats AS f WHERE f.country IN (%(country)s, %(any)s)) AS formats,
-           (SELECT coalesce(array_agg(code ORDER BY code), '{}') FROM link_key_types) AS key_types
-"""
-_BY_KEYS = """
-    SELECT id, ssin, country, key_type, foreign_key, validity, cbe_number FROM links
-    WHERE foreign_key = ANY(%(keys)s) AND country = %(country)s
-    ORDER BY country, key_type, lower(validity) NULLS FIRST, id
-"""
-_BY_KEYS_OF_TYPE = _BY_KEYS.replace("ORDER BY", "AND key_type = %(key_type)s ORDER BY")
 
 links = Table(
     "links",
@@ -117,20 +70,6 @@ links = Table(
     CheckConstraint("NOT isempty(validity)", name="validity_not_empty"),
 )
 
-link_reports = Table(
-    "link_reports",
-    metadata,
-    Column("id", BigInteger, Identity(), primary_key=True),
-    Column("link_id", BigInteger, nullable=False, index=True),  # the link may be deleted since
-    Column("cbe_number", Text, nullable=False),
-    Column("username", Text, nullable=False),
-    Column("reason", Text, nullable=False),
-    Column("reported_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-    Column("closed_at", DateTime(timezone=True)),
-    Column("closed_by", Text),
-    Column("link_deleted", Boolean, nullable=False, server_default="false"),
-)
-
 deleted_links = Table(
     "deleted_links",
     metadata,
@@ -149,13 +88,17 @@ deleted_links = Table(
     Column("report_id", BigInteger),
 )
 
-# No RETURNING (SQLAlchemy's insert() adds one for the key): a client files reports but may not
-# read them, and RETURNING would need it to (row-level security, migration 0011).
-_FILE_REPORT = text(
-    "INSERT INTO link_reports (link_id, cbe_number, username, reason) "
-    "VALUES (:link_id, :cbe_number, :username, :reason)"
-)
-_LAST_REPORT_ID = text("SELECT currval(pg_get_serial_sequence('link_reports', 'id'))")
+# ConsultLinksByForeignKey's statements (in a country, of any key type or of one).
+_BY_KEYS = """
+    SELECT id, ssin, country, key_type, foreign_key, validity, cbe_number FROM links
+    WHERE foreign_key = ANY(%(keys)s) AND country = %(country)s
+    ORDER BY country, key_type, lower(validity) NULLS FIRST, id
+"""
+_BY_KEYS_OF_TYPE = """
+    SELECT id, ssin, country, key_type, foreign_key, validity, cbe_number FROM links
+    WHERE foreign_key = ANY(%(keys)s) AND country = %(country)s AND key_type = %(key_type)s
+    ORDER BY country, key_type, lower(validity) NULLS FIRST, id
+"""
 
 # Who `deleted_links` names when a replacement deleted a link.
 AUTHENTIC_SOURCE = "authentic-source"
@@ -169,124 +112,19 @@ _CONFLICTS = {"uq_links_country_key_type_foreign_key_ssin", "ex_links_key_validi
 # did not, leaving every writer of that key waiting until the request deadline (MSG00001).
 # With the lock, no two uncommitted rows of one key ever exist: the next writer meets the
 # committed row at once (LinkExists). The first argument keeps these locks apart from the login
-# locks (persistence/repositories.py) in PostgreSQL's one advisory lock space.
+# locks (persistence/accounts.py) in PostgreSQL's one advisory lock space.
 _KEY_LOCK_SPACE = 0x4C4E4B  # "LNK"
-_LOCK_KEY = text(
+_LOCK_KEY = (
     f"SELECT pg_advisory_xact_lock({_KEY_LOCK_SPACE}, "
-    "hashtext(CAST(:country AS text) || '/' || CAST(:key_type AS text) || '/' "
-    "|| CAST(:foreign_key AS text)))"
+    "hashtext(%(country)s::text || '/' || %(key_type)s::text || '/' || %(foreign_key)s::text))"
 )
-_LOCK_KEY_OF_LINK = text(
+_LOCK_KEY_OF_LINK = (
     f"SELECT pg_advisory_xact_lock({_KEY_LOCK_SPACE}, "
-    "hashtext(country || '/' || key_type || '/' || foreign_key)) FROM links WHERE id = :id"
+    "hashtext(country || '/' || key_type || '/' || foreign_key)) FROM links WHERE id = %(id)s"
 )
 
 
-def to_range(validity: Period | None) -> Range[Any]:
-    """A validity as stored, or (,) for a link valid always."""
-    return Range(None, None, bounds="()") if validity is None else ranges.to_range(validity)
-
-
-def to_period(stored: Range[Any]) -> Period | None:
-    return None if stored.lower is None else ranges.to_period(stored)
-
-
-class LinkRepository:
-    def __init__(self, conn: Connection) -> None:
-        self._conn = conn
-
-    # -- key types and formats -----------------------------------------------------------------
-
-    def key_types(self) -> list[KeyType]:
-        rows = self._conn.execute(select(link_key_types).order_by(link_key_types.c.code))
-        return [KeyType(row.code, row.description) for row in rows]
-
-    def has_key_type(self, code: str) -> bool:
-        found = self._conn.scalar(
-            select(link_key_types.c.code).where(link_key_types.c.code == code)
-        )
-        return found is not None
-
-    def define_key_type(self, key_type: KeyType) -> None:
-        """Create the key type, or change its description."""
-        stmt = insert(link_key_types).values(code=key_type.code, description=key_type.description)
-        self._conn.execute(
-            stmt.on_conflict_do_update(
-                index_elements=["code"], set_={"description": stmt.excluded.description}
-            )
-        )
-
-    def formats(self, country: str | None = None) -> list[KeyFormat]:
-        """The formats defined for `country` and for any country ('*'); all when None."""
-        query = select(link_formats).order_by(link_formats.c.country, link_formats.c.key_type)
-        if country is not None:
-            query = query.where(link_formats.c.country.in_([country, ANY]))
-        return [_format(row) for row in self._conn.execute(query)]
-
-    def normalising(self, country: str) -> tuple[list[KeyFormat], list[str]]:
-        """`formats(country)` and the key type codes, in one round trip (ConsultLinksByForeignKey
-        needs both on every call)."""
-        row = self._conn.exec_driver_sql(_NORMALISING, {"country": country, "any": ANY}).one()
-        formats = [_format(SimpleNamespace(**f)) for f in row.formats]
-        return formats, list(row.key_types)
-
-    def format(self, country: str, key_type: str) -> KeyFormat | None:
-        row = self._conn.execute(
-            select(link_formats).where(
-                link_formats.c.country == country, link_formats.c.key_type == key_type
-            )
-        ).first()
-        return None if row is None else _format(row)
-
-    def define_format(self, key_format: KeyFormat) -> None:
-        """Create or replace the format of (country, key type)."""
-        values = {
-            "country": key_format.country,
-            "key_type": key_format.key_type,
-            "description": key_format.description,
-            "pattern": key_format.pattern,
-            "validator": key_format.validator,
-            "remove_characters": key_format.normalisation.remove,
-            "case_folding": key_format.normalisation.case.value,
-        }
-        stmt = insert(link_formats).values(**values)
-        self._conn.execute(
-            stmt.on_conflict_do_update(
-                index_elements=["country", "key_type"],
-                set_={**{k: stmt.excluded[k] for k in values}, "defined_at": func.now()},
-            )
-        )
-
-    def renormalise(self, country: str, key_type: str) -> int:
-        """Normalise again, by the formats now defined, the keys a (re)defined format may govern.
-
-        LinkExists when two links would then hold the same key; returns how many keys changed.
-        """
-        query = select(
-            links.c.id, links.c.country, links.c.key_type, links.c.key_as_given, links.c.foreign_key
-        )
-        if country != ANY:
-            query = query.where(links.c.country == country)
-        if key_type != ANY:
-            query = query.where(links.c.key_type == key_type)
-        formats = self.formats(None if country == ANY else country)
-        changes = [
-            {"link_id": row.id, "key": new}
-            for row in self._conn.execute(query)
-            if (new := format_for(formats, row.country, row.key_type).normalise(row.key_as_given))
-            != row.foreign_key
-        ]
-        if changes:
-            stmt = (
-                update(links)
-                .where(links.c.id == bindparam("link_id"))
-                .values(foreign_key=bindparam("key"), updated_at=func.now())
-            )
-            self._guarded(lambda: self._conn.execute(stmt, changes), linkId="")
-        return len(changes)
-
-    # -- links ---------------------------------------------------------------------------------
-
+class LinkRepository(Repository):
     def add(
         self,
         ssin: str,
@@ -315,7 +153,7 @@ class LinkRepository:
                 ).scalar_one()
             )
 
-        self._conn.execute(
+        self._conn.exec_driver_sql(
             _LOCK_KEY, {"country": country, "key_type": key_type, "foreign_key": foreign_key}
         )
         try:
@@ -353,7 +191,7 @@ class LinkRepository:
 
     def set_validity(self, link_id: int, validity: Period | None) -> None:
         """Change a link's validity; LinkExists when it would overlap another link's."""
-        self._conn.execute(_LOCK_KEY_OF_LINK, {"id": link_id})
+        self._conn.exec_driver_sql(_LOCK_KEY_OF_LINK, {"id": link_id})
         stmt = (
             update(links)
             .where(links.c.id == link_id)
@@ -438,35 +276,33 @@ class LinkRepository:
         ).rowcount
         return moved, len(deleted)
 
-    # -- reports -------------------------------------------------------------------------------
+    def renormalise(self, country: str, key_type: str, formats: list[KeyFormat]) -> int:
+        """Normalise again, by `formats` (those now defined for the country, or all), the keys a
+        (re)defined format of (country, key type) may govern.
 
-    def report(self, link_id: int, cbe_number: str, username: str, reason: str) -> int:
-        """Queue a report on a link for the admins; its reportId."""
-        values = {"link_id": link_id, "cbe_number": cbe_number, "username": username}
-        self._conn.execute(_FILE_REPORT, {**values, "reason": reason})
-        return int(self._conn.execute(_LAST_REPORT_ID).scalar_one())
-
-    def reports(self, open_only: bool | None) -> list[LinkReport]:
-        """Every report (open_only None), the open ones (True) or the closed ones (False)."""
-        query = select(link_reports).order_by(link_reports.c.id)
-        if open_only is not None:
-            closed = link_reports.c.closed_at.is_(None)
-            query = query.where(closed if open_only else ~closed)
-        return [_report(row) for row in self._conn.execute(query)]
-
-    def get_report(self, report_id: int, *, for_update: bool = False) -> LinkReport | None:
-        query = select(link_reports).where(link_reports.c.id == report_id)
-        row = self._conn.execute(query.with_for_update() if for_update else query).first()
-        return None if row is None else _report(row)
-
-    def close_report(self, report_id: int, username: str, link_deleted: bool) -> None:
-        self._conn.execute(
-            update(link_reports)
-            .where(link_reports.c.id == report_id)
-            .values(closed_at=func.now(), closed_by=username, link_deleted=link_deleted)
+        LinkExists when two links would then hold the same key; returns how many keys changed.
+        """
+        query = select(
+            links.c.id, links.c.country, links.c.key_type, links.c.key_as_given, links.c.foreign_key
         )
-
-    # -- helpers -------------------------------------------------------------------------------
+        if country != ANY:
+            query = query.where(links.c.country == country)
+        if key_type != ANY:
+            query = query.where(links.c.key_type == key_type)
+        changes = [
+            {"link_id": row.id, "key": new}
+            for row in self._conn.execute(query)
+            if (new := format_for(formats, row.country, row.key_type).normalise(row.key_as_given))
+            != row.foreign_key
+        ]
+        if changes:
+            stmt = (
+                update(links)
+                .where(links.c.id == bindparam("link_id"))
+                .values(foreign_key=bindparam("key"), updated_at=func.now())
+            )
+            self._guarded(lambda: self._conn.execute(stmt, changes), linkId="")
+        return len(changes)
 
     def _list(self, query: Any, country: str | None, key_type: str | None) -> list[Link]:
         if country is not None:
@@ -496,7 +332,7 @@ class LinkRepository:
             .limit(1)
         )
 
-    def _guarded(self, write: Any, **information: str) -> None:
+    def _guarded(self, write: Callable[[], object], **information: str) -> None:
         try:
             with self._conn.begin_nested():
                 write()
@@ -513,15 +349,13 @@ def _constraint(error: IntegrityError) -> str | None:
     return getattr(diag, "constraint_name", None)
 
 
-def _format(row: Row[Any]) -> KeyFormat:
-    return KeyFormat(
-        country=row.country,
-        key_type=row.key_type,
-        description=row.description,
-        pattern=row.pattern,
-        validator=row.validator,
-        normalisation=Normalisation(row.remove_characters, CaseFolding(row.case_folding)),
-    )
+def to_range(validity: Period | None) -> Range[Any]:
+    """A validity as stored, or (,) for a link valid always."""
+    return Range(None, None, bounds="()") if validity is None else ranges.to_range(validity)
+
+
+def to_period(stored: Range[Any]) -> Period | None:
+    return None if stored.lower is None else ranges.to_period(stored)
 
 
 def _link(row: Row[Any]) -> Link:
@@ -534,18 +368,3 @@ def _link(row: Row[Any]) -> Link:
         validity=to_period(row.validity),
         cbe_number=row.cbe_number,
     )
-
-
-def _report(row: Row[Any]) -> LinkReport:
-    return LinkReport(
-        report_id=row.id,
-        link_id=row.link_id,
-        cbe_number=row.cbe_number,
-        reason=row.reason,
-        reported_at=row.reported_at,
-        closed_at=row.closed_at,
-        link_deleted=row.link_deleted,
-    )
-
-
-__all__ = ["link_formats", "link_key_types", "link_reports", "links", "deleted_links"]

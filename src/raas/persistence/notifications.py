@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -24,25 +23,25 @@ from sqlalchemy import (
     BigInteger,
     CheckConstraint,
     Column,
-    Connection,
     Date,
     DateTime,
     ForeignKey,
     Identity,
     Integer,
     LargeBinary,
+    Row,
     Table,
     Text,
     UniqueConstraint,
     delete,
     func,
     select,
-    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB, insert
 
-from raas.models.flows import NEEDS_AUTHORIZATION, Flow
-from raas.models.notification_files import Record
+from raas.models.flows import NEEDS_AUTHORIZATION, Flow, Subscription
+from raas.models.notification_files import FileInfo, Record, StoredFile
+from raas.persistence.repository import Repository
 from raas.persistence.tables import metadata
 
 _FLOWS = ", ".join(f"'{flow.value}'" for flow in Flow)
@@ -97,59 +96,38 @@ notification_files = Table(
 )
 
 
-@dataclass(frozen=True)
-class Subscription:
-    cbe_number: str
-    flow: Flow
-    since: datetime
-
-
-@dataclass(frozen=True)
-class FileInfo:
-    """A notification file as listed (without its bytes)."""
-
-    file_name: str
-    cbe_number: str
-    flow: Flow
-    file_date: date
-    sequence_number: int
-    record_count: int
-    sha256: str
-
-
-@dataclass(frozen=True)
-class StoredFile:
-    info: FileInfo
-    content: bytes
-    voucher: bytes
-
-
 # The claimed events of a day, one row per (recipient, event), in the order the files are
 # written. The subscriptions are applied by `records`: joined here, the planner (misled by the
 # claim's fresh statistics) paired every event with every subscription.
-_RECORDS = text(
-    """
+_RECORDS = """
     SELECT r.cbe_number, e.kind AS flow, e.id AS event_id, e.event_date, e.ssin, e.payload,
            e.recorded_at
     FROM events e
     CROSS JOIN LATERAL unnest(e.recipients) AS r(cbe_number)
-    WHERE e.delivery_date = :day
+    WHERE e.delivery_date = %(day)s
     ORDER BY r.cbe_number COLLATE "C", e.kind COLLATE "C", e.id
-    """
+"""
+
+_CLAIM = """
+    UPDATE events SET delivery_date = %(day)s
+    WHERE delivery_date IS NULL AND recipients IS NOT NULL AND event_date <= %(day)s
+"""
+
+_INFO = (
+    notification_files.c.file_name,
+    notification_files.c.cbe_number,
+    notification_files.c.flow,
+    notification_files.c.file_date,
+    notification_files.c.sequence_number,
+    notification_files.c.record_count,
+    notification_files.c.sha256,
 )
 
-_CLAIM = text(
-    """
-    UPDATE events SET delivery_date = :day
-    WHERE delivery_date IS NULL AND recipients IS NOT NULL AND event_date <= :day
-    """
-)
+# Runs are serialised by this advisory lock, held until the run's transaction ends.
+_LOCK_RUNS = "SELECT pg_try_advisory_xact_lock(7283, 1)"
 
 
-class NotificationRepository:
-    def __init__(self, conn: Connection) -> None:
-        self._conn = conn
-
+class NotificationRepository(Repository):
     # -- subscriptions and authorizations ------------------------------------------------------
 
     def subscribe(self, cbe_number: str, flow: Flow) -> bool:
@@ -177,7 +155,7 @@ class NotificationRepository:
             .where(subscriptions.c.cbe_number == cbe_number)
             .order_by(subscriptions.c.flow)
         )
-        return [Subscription(r.cbe_number, Flow(r.flow), r.since) for r in rows]
+        return [_subscription(row) for row in rows]
 
     def is_authorized(self, cbe_number: str, flow: Flow) -> bool:
         return (
@@ -226,7 +204,7 @@ class NotificationRepository:
             .where(subscriptions.c.flow.not_in(needing) | authorized)
             .order_by(subscriptions.c.cbe_number.collate("C"), subscriptions.c.flow.collate("C"))
         )
-        return [Subscription(r.cbe_number, Flow(r.flow), r.since) for r in rows]
+        return [_subscription(row) for row in rows]
 
     # -- daily runs ----------------------------------------------------------------------------
 
@@ -235,7 +213,7 @@ class NotificationRepository:
 
         A killed run's connection closes, which releases the lock.
         """
-        return bool(self._conn.scalar(text("SELECT pg_try_advisory_xact_lock(7283, 1)")))
+        return bool(self._conn.exec_driver_sql(_LOCK_RUNS).scalar())
 
     def latest_day(self) -> date | None:
         return self._conn.scalar(select(func.max(notification_days.c.day)))
@@ -249,7 +227,7 @@ class NotificationRepository:
     def claim(self, day: date) -> int:
         """Stamp every undelivered flow event dated up to `day` with it, and freeze the
         subscriptions the day delivers to; how many events."""
-        claimed = self._conn.execute(_CLAIM, {"day": day}).rowcount
+        claimed = self._conn.exec_driver_sql(_CLAIM, {"day": day}).rowcount
         frozen = [[s.cbe_number, s.flow.value, s.since.isoformat()] for s in self.deliverable()]
         self._conn.execute(
             notification_days.insert().values(day=day, claimed_events=claimed, subscriptions=frozen)
@@ -290,9 +268,8 @@ class NotificationRepository:
 
         Streamed through a server-side cursor: memory stays flat whatever the day's size.
         """
-        result = self._conn.execution_options(stream_results=True, yield_per=5000).execute(
-            _RECORDS, {"day": day}
-        )
+        streaming = self._conn.execution_options(stream_results=True, yield_per=5000)
+        result = streaming.exec_driver_sql(_RECORDS, {"day": day})
         try:
             for r in result:
                 since = subscribed.get((r.cbe_number, r.flow))
@@ -372,15 +349,8 @@ class NotificationRepository:
         return StoredFile(_info(row), zlib.decompress(row.content_deflated), row.voucher)
 
 
-_INFO = (
-    notification_files.c.file_name,
-    notification_files.c.cbe_number,
-    notification_files.c.flow,
-    notification_files.c.file_date,
-    notification_files.c.sequence_number,
-    notification_files.c.record_count,
-    notification_files.c.sha256,
-)
+def _subscription(row: Row[Any]) -> Subscription:
+    return Subscription(row.cbe_number, Flow(row.flow), row.since)
 
 
 def _info(row: Any) -> FileInfo:

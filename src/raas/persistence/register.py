@@ -9,36 +9,29 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
+from typing import Any
 
 from sqlalchemy import (
     CheckConstraint,
     Column,
-    Connection,
     DateTime,
     ForeignKeyConstraint,
     Index,
+    Row,
     Table,
     Text,
     any_,
     delete,
     func,
     select,
-    text,
-    tuple_,
-    update,
 )
 from sqlalchemy.dialects.postgresql import DATEMULTIRANGE
 
-from raas.models.inscriptions import Inscription
+from raas.models.inscriptions import Inscription, Key
 from raas.models.periods import Period
-from raas.persistence.ranges import to_periods, to_ranges
+from raas.persistence.ranges import to_periods
+from raas.persistence.repository import Repository
 from raas.persistence.tables import metadata
-
-_LINES = (
-    "SELECT type_dossier, periods FROM register_lines "
-    "WHERE cbe_number = %(cbe_number)s AND ssin = %(ssin)s ORDER BY type_dossier COLLATE \"C\""
-)
-_LINES_OF_TYPE = _LINES.replace("ORDER BY", "AND type_dossier = %(type_dossier)s ORDER BY")
 
 register_lines = Table(
     "register_lines",
@@ -56,83 +49,91 @@ register_lines = Table(
     ),
 )
 
+# Codes sort byte by byte, the same on every server whatever its locale.
+_LINES = """
+    SELECT type_dossier, periods FROM register_lines
+    WHERE cbe_number = %(cbe_number)s AND ssin = %(ssin)s
+    ORDER BY type_dossier COLLATE "C"
+"""
+_LINES_OF_TYPE = """
+    SELECT type_dossier, periods FROM register_lines
+    WHERE cbe_number = %(cbe_number)s AND ssin = %(ssin)s AND type_dossier = %(type_dossier)s
+"""
 
-# Arrays in, one row per key out: the statement is the same text for one item or a thousand.
-# Keys are written in order, so concurrent batches take their row locks in the same order.
-_ADD = text(
-    """
+# Arrays in, one row per key out: each statement is the same text for one key or a thousand.
+# Keys are locked and written in order, so concurrent batches take their row locks in the same
+# order.
+_LOCK = """
+    SELECT r.ssin, r.type_dossier, r.periods
+    FROM unnest(CAST(%(ssins)s AS text[]), CAST(%(codes)s AS text[])) AS k(ssin, code)
+    JOIN register_lines AS r
+      ON r.cbe_number = %(cbe)s AND r.ssin = k.ssin AND r.type_dossier = k.code
+    ORDER BY r.ssin, r.type_dossier
+    FOR UPDATE OF r
+"""
+_ADD = """
     INSERT INTO register_lines AS r (cbe_number, ssin, type_dossier, periods)
-    SELECT :cbe, ssin, code, range_agg(daterange(b, e, '[]'))
-    FROM unnest(CAST(:ssins AS text[]), CAST(:codes AS text[]),
-                CAST(:begins AS date[]), CAST(:ends AS date[])) AS i(ssin, code, b, e)
+    SELECT %(cbe)s, ssin, code, range_agg(daterange(b, e, '[]'))
+    FROM unnest(CAST(%(ssins)s AS text[]), CAST(%(codes)s AS text[]),
+                CAST(%(begins)s AS date[]), CAST(%(ends)s AS date[])) AS i(ssin, code, b, e)
     GROUP BY ssin, code
     ORDER BY ssin, code
     ON CONFLICT (cbe_number, ssin, type_dossier)
     DO UPDATE SET periods = r.periods + excluded.periods, updated_at = now()
     RETURNING r.ssin, r.type_dossier, r.periods
-    """
-).columns(ssin=Text, type_dossier=Text, periods=DATEMULTIRANGE)
-
+"""
+_REPLACE = """
+    UPDATE register_lines
+    SET periods = (SELECT range_agg(daterange(b, e, '[]'))
+                   FROM unnest(CAST(%(begins)s AS date[]), CAST(%(ends)s AS date[])) AS p(b, e)),
+        updated_at = now()
+    WHERE cbe_number = %(cbe)s AND ssin = %(ssin)s AND type_dossier = %(code)s
+"""
+_DELETE = """
+    DELETE FROM register_lines
+    WHERE cbe_number = %(cbe)s AND ssin = %(ssin)s AND type_dossier = %(code)s
+"""
 # Every organisation's lines of one ssin onto another, merged with the lines it already has.
-_MOVE = text(
-    """
+_MOVE = """
     INSERT INTO register_lines AS r (cbe_number, ssin, type_dossier, periods)
-    SELECT cbe_number, :new, type_dossier, periods
+    SELECT cbe_number, %(new)s, type_dossier, periods
     FROM register_lines
-    WHERE ssin = :old
+    WHERE ssin = %(old)s
     ORDER BY cbe_number, type_dossier
     ON CONFLICT (cbe_number, ssin, type_dossier)
     DO UPDATE SET periods = r.periods + excluded.periods, updated_at = now()
-    """
-)
-
-_HOLDERS = text("SELECT raas_holders(CAST(:ssins AS text[]), CAST(:day AS date))")
-
-Key = tuple[str, str]  # (ssin, type_dossier) within one organisation
+"""
+_HOLDERS = "SELECT raas_holders(CAST(%(ssins)s AS text[]), CAST(%(day)s AS date))"
 
 
-class RegisterRepository:
-    """One organisation's lines; every method takes the caller's cbe_number first."""
-
-    def __init__(self, conn: Connection) -> None:
-        self._conn = conn
+class RegisterRepository(Repository):
+    """The organisations' lines; every method that acts for one takes its cbe_number first."""
 
     def lines(
         self, cbe_number: str, ssin: str, type_dossier: str | None = None
     ) -> list[Inscription]:
         """The lines of an ssin (in one typeDossier or all), by typeDossier then beginDate."""
-        # Written out: Consult runs it on every call (see persistence/repositories.py).
-        # Codes sort byte by byte, the same on every server whatever its locale.
         rows = self._conn.exec_driver_sql(
             _LINES if type_dossier is None else _LINES_OF_TYPE,
             {"cbe_number": cbe_number, "ssin": ssin, "type_dossier": type_dossier},
         )
-        return [
-            Inscription(ssin, row.type_dossier, period)
-            for row in rows
-            for period in to_periods(row.periods)
-        ]
+        return [line for row in rows for line in _inscriptions(ssin, row)]
 
     def lock(self, cbe_number: str, keys: Iterable[Key]) -> dict[Key, list[Period]]:
         """The current lines of these keys, locked until the transaction ends (absent: none)."""
         wanted = sorted(set(keys))
-        rows = self._conn.execute(
-            select(register_lines.c.ssin, register_lines.c.type_dossier, register_lines.c.periods)
-            .where(
-                register_lines.c.cbe_number == cbe_number,
-                tuple_(register_lines.c.ssin, register_lines.c.type_dossier).in_(wanted),
-            )
-            .order_by(register_lines.c.ssin, register_lines.c.type_dossier)
-            .with_for_update()
+        rows = self._conn.exec_driver_sql(
+            _LOCK,
+            {"cbe": cbe_number, "ssins": [k[0] for k in wanted], "codes": [k[1] for k in wanted]},
         )
-        return {(r.ssin, r.type_dossier): to_periods(r.periods) for r in rows}
+        return _periods_by_key(rows)
 
     def add(self, cbe_number: str, additions: dict[Key, list[Period]]) -> dict[Key, list[Period]]:
         """Merge periods into the keys' lines atomically (one statement); the lines after."""
         rows = [(key, p) for key, periods in sorted(additions.items()) for p in periods]
         if not rows:
             return {}
-        result = self._conn.execute(
+        result = self._conn.exec_driver_sql(
             _ADD,
             {
                 "cbe": cbe_number,
@@ -142,23 +143,16 @@ class RegisterRepository:
                 "ends": [p.end for _, p in rows],
             },
         )
-        return {(r.ssin, r.type_dossier): to_periods(r.periods) for r in result}
+        return _periods_by_key(result)
 
     def replace(self, cbe_number: str, key: Key, periods: list[Period]) -> None:
         """Store exactly these lines for a locked key (none: the key is deleted)."""
-        where = (
-            (register_lines.c.cbe_number == cbe_number)
-            & (register_lines.c.ssin == key[0])
-            & (register_lines.c.type_dossier == key[1])
-        )
+        where = {"cbe": cbe_number, "ssin": key[0], "code": key[1]}
         if periods:
-            self._conn.execute(
-                update(register_lines)
-                .where(where)
-                .values(periods=to_ranges(periods), updated_at=func.now())
-            )
+            ranges = {"begins": [p.begin for p in periods], "ends": [p.end for p in periods]}
+            self._conn.exec_driver_sql(_REPLACE, {**where, **ranges})
         else:
-            self._conn.execute(delete(register_lines).where(where))
+            self._conn.exec_driver_sql(_DELETE, where)
 
     def move(self, old: str, new: str) -> int:
         """Move every organisation's lines of `old` to `new`, merged per (organisation,
@@ -173,7 +167,7 @@ class RegisterRepository:
             .with_for_update()
         ).all()
         if moved:
-            self._conn.execute(_MOVE, {"old": old, "new": new})
+            self._conn.exec_driver_sql(_MOVE, {"old": old, "new": new})
             self._conn.execute(delete(register_lines).where(register_lines.c.ssin == old))
         return len(moved)
 
@@ -184,7 +178,8 @@ class RegisterRepository:
         Through raas_holders (migration 0007): the service's role sees only its caller's lines,
         and an identification change goes to every organisation holding the person.
         """
-        return set(self._conn.scalars(_HOLDERS, {"ssins": sorted(set(ssins)), "day": on}))
+        rows = self._conn.exec_driver_sql(_HOLDERS, {"ssins": sorted(set(ssins)), "day": on})
+        return set(rows.scalars())
 
     def holders_of(self, ssins: Iterable[str], on: date) -> dict[str, set[str]]:
         """Per ssin, the organisations with a line of it on that day (ssins nobody holds are
@@ -201,3 +196,11 @@ class RegisterRepository:
         for row in rows:
             held.setdefault(row.ssin, set()).add(row.cbe_number)
         return held
+
+
+def _inscriptions(ssin: str, row: Row[Any]) -> list[Inscription]:
+    return [Inscription(ssin, row.type_dossier, period) for period in to_periods(row.periods)]
+
+
+def _periods_by_key(rows: Iterable[Row[Any]]) -> dict[Key, list[Period]]:
+    return {(row.ssin, row.type_dossier): to_periods(row.periods) for row in rows}

@@ -1,7 +1,33 @@
-"""The whole schema: importing every module that defines tables registers them on `metadata`."""
+"""The whole schema: importing every aggregate's module registers its tables on `metadata`."""
 
-from raas.persistence import events, identification, links, notifications, register, tables
+from raas.persistence import (
+    accounts,
+    audit,
+    events,
+    link_formats,
+    link_reports,
+    links,
+    notifications,
+    persons,
+    register,
+    ssdn_clients,
+    tables,
+    type_dossiers,
+)
 
 metadata = tables.metadata
 
-__all__ = ["events", "identification", "links", "metadata", "notifications", "register"]
+__all__ = [
+    "accounts",
+    "audit",
+    "events",
+    "link_formats",
+    "link_reports",
+    "links",
+    "metadata",
+    "notifications",
+    "persons",
+    "register",
+    "ssdn_clients",
+    "type_dossiers",
+]

@@ -3,25 +3,37 @@
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from types import TracebackType
+from typing import Any
 
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 
-from raas.models.errors import ServiceUnavailable
+from raas.models.errors import ServiceUnavailable, TransientConflict
+from raas.models.persons import Lock
 from raas.models.users import User
+from raas.persistence.accounts import UserRepository
+from raas.persistence.audit import AuditRepository
 from raas.persistence.events import EventRepository
-from raas.persistence.identification import IdentificationRepository
+from raas.persistence.link_formats import LinkFormatRepository
+from raas.persistence.link_reports import LinkReportRepository
 from raas.persistence.links import LinkRepository
 from raas.persistence.notifications import NotificationRepository
-from raas.persistence.register import RegisterRepository
-from raas.persistence.repositories import (
-    AuditRepository,
+from raas.persistence.person_import import PersonImportRepository
+from raas.persistence.persons import (
+    IdentificationRepository,
+    PersonDetailsRepository,
     PersonRepository,
-    TypeDossierRepository,
-    UserRepository,
+    StubAuthenticSource,
 )
-from raas.persistence.ssdn import PersonDetailsRepository, SsdnClientRepository
+from raas.persistence.register import RegisterRepository
+from raas.persistence.ssdn_clients import SsdnClientRepository
+from raas.persistence.type_dossiers import TypeDossierRepository
+
+# What the unit of work hands out as the authentic source, given the persons of its
+# transaction and how to lock them: the composition root chooses it (the stub by default).
+SourceFactory = Callable[[PersonRepository, Lock | None], Any]
 
 # Serialization failure and deadlock: the transaction lost a race and may simply be run again.
 TRANSIENT_SQLSTATES = {"40001", "40P01"}
@@ -41,10 +53,6 @@ _BEGIN_AS = (
 )
 
 
-class TransientConflict(Exception):
-    """The transaction was rolled back because of a concurrent one; running it again is safe."""
-
-
 class UnitOfWork:
     """`with uow:` opens a transaction; `commit()` keeps it; leaving without commit rolls back.
 
@@ -58,11 +66,34 @@ class UnitOfWork:
     (persons, links) where, in READ COMMITTED, a transaction would add nothing (each statement
     takes its own snapshot either way). It tells PostgreSQL no caller: it sees no organisation's
     data.
+
+    The repositories are made with it and act on the connection of its open transaction;
+    `source(lock)` hands out the authentic source that `source` makes of the persons.
     """
 
     def __init__(
-        self, engine: Engine, caller: User | None = None, *, autocommit: bool = False
+        self,
+        engine: Engine,
+        caller: User | None = None,
+        *,
+        autocommit: bool = False,
+        source: SourceFactory = StubAuthenticSource,
     ) -> None:
+        self.users = UserRepository(self)
+        self.type_dossiers = TypeDossierRepository(self)
+        self.persons = PersonRepository(self)
+        self.identification = IdentificationRepository(self)
+        self.person_details = PersonDetailsRepository(self)
+        self.person_import = PersonImportRepository(self)
+        self.audit = AuditRepository(self)
+        self.register = RegisterRepository(self)
+        self.events = EventRepository(self)
+        self.links = LinkRepository(self)
+        self.link_formats = LinkFormatRepository(self)
+        self.link_reports = LinkReportRepository(self)
+        self.notifications = NotificationRepository(self)
+        self.ssdn_clients = SsdnClientRepository(self)
+        self._source = source
         self._engine = engine
         self._caller = None if autocommit else caller
         self._autocommit = autocommit
@@ -90,18 +121,12 @@ class UnitOfWork:
                 self._conn.invalidate()
                 self._conn = None
             raise ServiceUnavailable("the database cannot be reached") from error
-        self.users = UserRepository(self._conn)
-        self.type_dossiers = TypeDossierRepository(self._conn)
-        self.persons = PersonRepository(self._conn)
-        self.audit = AuditRepository(self._conn)
-        self.register = RegisterRepository(self._conn)
-        self.events = EventRepository(self._conn)
-        self.links = LinkRepository(self._conn)
-        self.identification = IdentificationRepository(self._conn)
-        self.notifications = NotificationRepository(self._conn)
-        self.ssdn_clients = SsdnClientRepository(self._conn)
-        self.person_details = PersonDetailsRepository(self._conn)
         return self
+
+    def source(self, lock: Lock | None = None) -> Any:
+        """The authentic source, reading its persons in this transaction (with `lock`: locked
+        until it ends)."""
+        return self._source(self.persons, lock)
 
     def commit(self) -> None:
         assert self._conn is not None
@@ -112,8 +137,8 @@ class UnitOfWork:
 
     @property
     def connection(self) -> Connection:
-        """The transaction's connection, for bulk writers in persistence/."""
-        assert self._conn is not None
+        """The open transaction's connection (the repositories' statements run on it)."""
+        assert self._conn is not None, "the unit of work is not open (use `with uow() as tx`)"
         return self._conn
 
     def __exit__(

@@ -27,6 +27,7 @@ from raas.services.fast_xml import FastSoap11
 from raas.services.faults import ContractFault, fault_detail
 from raas.services.status import DESCRIPTIONS, Kind, code_of, refused_value
 from raas.services.types import Information, InformationCBSS, Status, required
+from raas.usecases.ports import UowFactory
 
 log = logging.getLogger("raas.service")
 
@@ -38,7 +39,7 @@ class Call:
     ticket: UUID
     received: datetime
     service: str
-    uow: Callable[[], Any]  # opens a unit of work (raas.persistence.uow.UnitOfWork)
+    uow: UowFactory  # opens a unit of work bound to the caller
     operation: str = "-"
     user: User | None = None
     ssins: list[str] = field(default_factory=list)

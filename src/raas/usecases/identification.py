@@ -9,9 +9,9 @@ from datetime import date
 from enum import Enum
 from typing import Any
 
-from raas.authentic_source import StubAuthenticSource
 from raas.clock import today
-from raas.models.errors import InvalidData, NotBisSsin, PossibleDuplicates
+from raas.models.errors import InvalidData, NotBisSsin, PossibleDuplicates, UnknownSsin
+from raas.models.events import Event
 from raas.models.persons import (
     NAME_MAX_LENGTH,
     Gender,
@@ -29,10 +29,9 @@ from raas.models.phonetic import (
     rank,
 )
 from raas.models.ssin import Register, bis_numbers, register_of
-from raas.persistence.events import Event
-from raas.persistence.uow import UnitOfWork
-from raas.usecases import UowFactory, retried, retrying, search_person_by_ssin
+from raas.usecases.ports import UnitOfWork, UowFactory
 from raas.usecases.ssins import ResolvedSsin, check_structure, resolve
+from raas.usecases.transactions import retried, retrying
 
 __all__ = [
     "CHANGEABLE",
@@ -50,6 +49,16 @@ MAX_DUPLICATES = 50
 # RegisterPerson looks for the same person born within one day, month or year (by precision).
 DUPLICATE_TOLERANCE = 1
 FIRST_BIS_YEAR = 1900  # a BIS number's two year digits cover 1900..2099
+
+
+def search_person_by_ssin(uow: UowFactory, ssin: str) -> Person:
+    """The person the authentic source knows under `ssin`, replaced and canceled ones included."""
+    check_structure(ssin)
+    with uow(autocommit=True) as tx:  # one read of the shared source
+        person = tx.source().person(ssin)
+    if person is None:
+        raise UnknownSsin("the ssin does not exist in the authentic source", ssin=ssin)
+    return person
 
 
 def search_phonetically(uow: UowFactory, query: PhoneticQuery) -> list[Match]:
@@ -101,7 +110,7 @@ def register_person(
             raise PossibleDuplicates(
                 "persons that may be the same were found", candidates=duplicates
             )
-        source = StubAuthenticSource(tx.persons)
+        source = tx.source()
         taken = tx.persons.existing(numbers)
         for ssin in numbers:
             person = Person(
@@ -179,7 +188,7 @@ def _change_person(
     with uow() as tx:
         # Read under row locks: a concurrent change is not overwritten from a stale read, and a
         # concurrent replacement waits (or came first and is followed).
-        source = StubAuthenticSource(tx.persons, lock="update")
+        source = tx.source(lock="update")
         resolved = resolve(source, ssin)
         person = resolved.person
         if bis_only and person.register is not Register.BIS:

@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from uuid import UUID
 
-from raas.authentic_source import StubAuthenticSource
 from raas.models.errors import (
     InvalidData,
     InvalidForeignKey,
@@ -34,9 +33,9 @@ from raas.models.links import (
 )
 from raas.models.periods import Period
 from raas.models.users import User
-from raas.persistence.uow import UnitOfWork
-from raas.usecases import UowFactory, retried
+from raas.usecases.ports import UnitOfWork, UowFactory
 from raas.usecases.ssins import ResolvedSsin, resolve
+from raas.usecases.transactions import retried
 
 EIDAS = "EIDAS"
 MAX_REASON = 1000
@@ -70,7 +69,7 @@ def create_link(
     with uow() as tx:
         _check_key_type(tx, key_type)
         # FOR SHARE: a replacement moving this person's links waits for us, or we follow it.
-        resolved = resolve(StubAuthenticSource(tx.persons, lock="share"), ssin)
+        resolved = resolve(tx.source(lock="share"), ssin)
         key = _checked_key(tx, foreign_key, country, key_type)
         link = tx.links.add(
             resolved.active, country, key_type, key, foreign_key, validity, caller.cbe_number
@@ -99,7 +98,7 @@ def update_link(
         # No person lock: the link's row lock above already orders this update and a
         # replacement moving the link; a person lock taken after it could only deadlock.
         if ssin is not None and ssin != link.ssin:
-            resolved = resolve(StubAuthenticSource(tx.persons), ssin)
+            resolved = resolve(tx.source(), ssin)
             if resolved.active != link.ssin:
                 raise LinkFieldChanged("only the validity can change", fieldName="ssin")
         for name, given, own in (
@@ -109,7 +108,7 @@ def update_link(
             if given is not None and given != own:
                 raise LinkFieldChanged("only the validity can change", fieldName=name)
         if foreign_key is not None:
-            rules = format_for(tx.links.formats(link.country), link.country, link.key_type)
+            rules = format_for(tx.link_formats.formats(link.country), link.country, link.key_type)
             if rules.normalise(foreign_key) != link.foreign_key:
                 raise LinkFieldChanged("only the validity can change", fieldName="foreignKey")
         tx.links.set_validity(link_id, validity)
@@ -126,7 +125,7 @@ def links_by_ssin(
     with uow(autocommit=True) as tx:  # reads of shared tables only
         if key_type is not None:
             _check_key_type(tx, key_type)
-        resolved = resolve(StubAuthenticSource(tx.persons), ssin)
+        resolved = resolve(tx.source(), ssin)
         found = tx.links.by_ssins(list(dict.fromkeys([resolved.active, ssin])), country, key_type)
     return found, resolved
 
@@ -139,7 +138,7 @@ def links_by_foreign_key(
     with uow(autocommit=True) as tx:  # reads of shared tables only
         if key_type is not None:
             _check_key_type(tx, key_type)
-        formats, codes = tx.links.normalising(country)
+        formats, codes = tx.link_formats.normalising(country)
         types = [key_type] if key_type else codes
         normalised = {t: format_for(formats, country, t).normalise(foreign_key) for t in types}
         candidates = tx.links.by_keys(country, set(normalised.values()), key_type)
@@ -151,7 +150,8 @@ def consult_formats(uow: UowFactory, country: str | None) -> list[KeyFormat]:
     if country not in (None, ANY):
         _check_country(country)
     with uow(autocommit=True) as tx:  # reads of shared tables only
-        return [DEFAULT_FORMAT, *tx.links.formats(None if country in (None, ANY) else country)]
+        defined = tx.link_formats.formats(None if country in (None, ANY) else country)
+    return [DEFAULT_FORMAT, *defined]
 
 
 @retried
@@ -162,7 +162,7 @@ def report_link(uow: UowFactory, caller: User, link_id: int, reason: str) -> tup
         raise InvalidData("a reason has 1 to 1000 characters", fieldName="reason")
     with uow() as tx:
         link = _link(tx, link_id)
-        report_id = tx.links.report(link_id, caller.cbe_number, caller.username, reason)
+        report_id = tx.link_reports.file(link_id, caller.cbe_number, caller.username, reason)
         tx.commit()
     return report_id, link
 
@@ -181,7 +181,7 @@ def delete_link(uow: UowFactory, caller: User, link_id: int, ticket: UUID) -> Li
 def list_link_reports(uow: UowFactory, open_only: bool | None) -> list[LinkReport]:
     """The reports, all or only the open or the closed ones, oldest first."""
     with uow() as tx:
-        return tx.links.reports(open_only)
+        return tx.link_reports.reports(open_only)
 
 
 @retried
@@ -190,7 +190,7 @@ def close_link_report(
 ) -> Link | None:
     """Close an open report, deleting its link when asked; the deleted link."""
     with uow() as tx:
-        report = tx.links.get_report(report_id, for_update=True)
+        report = tx.link_reports.get(report_id, for_update=True)
         if report is None:
             raise InvalidData("no report has this reportId", reportId=str(report_id))
         if report.closed:
@@ -202,7 +202,7 @@ def close_link_report(
             )
             if deleted is None:
                 raise UnknownLink("the reported link no longer exists", linkId=str(report.link_id))
-        tx.links.close_report(report_id, caller.username, deleted is not None)
+        tx.link_reports.close(report_id, caller.username, deleted is not None)
         tx.commit()
     return deleted
 
@@ -214,7 +214,7 @@ def define_key_type(uow: UowFactory, code: str, description: str) -> None:
     if not description.strip():
         raise InvalidData("a key type needs a description", fieldName="description")
     with uow() as tx:
-        tx.links.define_key_type(KeyType(code, description.strip()))
+        tx.link_formats.define_key_type(KeyType(code, description.strip()))
         tx.commit()
 
 
@@ -226,7 +226,7 @@ def define_format(uow: UowFactory, request: FormatRequest) -> int:
     with uow() as tx:
         if request.key_type != ANY:
             _check_key_type(tx, request.key_type)
-        current = tx.links.format(request.country, request.key_type)
+        current = tx.link_formats.format(request.country, request.key_type)
         key_format = new_format(
             request.country,
             request.key_type,
@@ -235,8 +235,10 @@ def define_format(uow: UowFactory, request: FormatRequest) -> int:
             _kept(request.validator, current.validator if current else None),
             _normalisation(request, current.normalisation if current else Normalisation()),
         )
-        tx.links.define_format(key_format)
-        changed = tx.links.renormalise(request.country, request.key_type)
+        tx.link_formats.define_format(key_format)
+        # The keys the new format may govern, normalised again by every format now defined.
+        governing = tx.link_formats.formats(None if request.country == ANY else request.country)
+        changed = tx.links.renormalise(request.country, request.key_type, governing)
         tx.commit()
     return changed
 
@@ -254,7 +256,7 @@ def _kept(given: str | None, current: str | None) -> str | None:
 
 
 def _checked_key(tx: UnitOfWork, foreign_key: str, country: str, key_type: str) -> str:
-    rules = format_for(tx.links.formats(country), country, key_type)
+    rules = format_for(tx.link_formats.formats(country), country, key_type)
     key = rules.check(foreign_key, country, key_type)
     # The contract fixes the shape of an eIDAS identifier, whatever format an admin defines.
     if key_type == EIDAS and not is_eidas_identifier(key, country):
@@ -279,5 +281,5 @@ def _check_country(country: str) -> None:
 
 
 def _check_key_type(tx: UnitOfWork, key_type: str) -> None:
-    if not tx.links.has_key_type(key_type):
+    if not tx.link_formats.has_key_type(key_type):
         raise InvalidData("unknown key type", keyType=key_type)

@@ -30,12 +30,19 @@ from pathlib import Path
 
 from raas.clock import today
 from raas.models.errors import FlowNotAuthorized, InvalidData
-from raas.models.flows import NEEDS_AUTHORIZATION, Flow
-from raas.models.notification_files import FileHeader, Record, voucher, write_data_file
+from raas.models.flows import NEEDS_AUTHORIZATION, Flow, Subscription
+from raas.models.notification_files import (
+    FileHeader,
+    FileInfo,
+    Record,
+    StoredFile,
+    voucher,
+    write_data_file,
+)
 from raas.models.users import User, normalise_cbe_number
 from raas.outbox import Outbox
-from raas.persistence.notifications import FileInfo, StoredFile, Subscription
-from raas.usecases import UowFactory, retried
+from raas.usecases.ports import UowFactory
+from raas.usecases.transactions import retried
 
 Progress = Callable[[int, int], None]
 

@@ -12,7 +12,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from raas.authentic_source import StubAuthenticSource
 from raas.clock import today
 from raas.models.errors import (
     CardNotKnown,
@@ -21,13 +20,13 @@ from raas.models.errors import (
     PersonDataMismatch,
     UnknownTypeDossier,
 )
+from raas.models.events import Event
 from raas.models.inscriptions import Inscription, PersonData, mismatches
 from raas.models.periods import Period, merge, overlapping, subtract
 from raas.models.users import User
-from raas.persistence.events import Event
-from raas.persistence.uow import UnitOfWork
-from raas.usecases import UowFactory, retrying
+from raas.usecases.ports import UnitOfWork, UowFactory
 from raas.usecases.ssins import ResolvedSsin, check_structure, resolve, resolve_many
+from raas.usecases.transactions import retrying
 
 
 @dataclass(frozen=True)
@@ -90,7 +89,7 @@ def consult(
     with uow() as tx:
         if type_dossier is not None:
             _check_type_dossier(type_dossier, _codes(tx, caller))
-        resolved = resolve(StubAuthenticSource(tx.persons), ssin)
+        resolved = resolve(tx.source(), ssin)
         lines = tx.register.lines(caller.cbe_number, resolved.active, type_dossier)
     if period is not None:
         lines = [line for line in lines if line.period.overlaps(period)]
@@ -110,9 +109,9 @@ def _inscribe_batch(uow: UowFactory, caller: User, items: Sequence[InscribeItem]
                 periods[index] = period
             except DomainError as error:
                 outcomes[index] = Outcome(error=error)
-        # Writers lock the persons they act on FOR SHARE (see StubAuthenticSource): one query
+        # Writers lock the persons they act on FOR SHARE (see models.persons.Lock): one query
         # for the whole batch, in ssin order, and one per further step of a replacement chain.
-        source = StubAuthenticSource(tx.persons, lock="share")
+        source = tx.source(lock="share")
         resolved = resolve_many(source, (items[i].ssin for i in periods))
         accepted: list[tuple[int, ResolvedSsin]] = []
         for index in list(periods):
@@ -162,7 +161,7 @@ def _remove(
     period = Period.of(*cut) if cut else None
     with uow() as tx:
         _check_type_dossier(type_dossier, _codes(tx, caller))
-        resolved = resolve(StubAuthenticSource(tx.persons, lock="share"), ssin)
+        resolved = resolve(tx.source(lock="share"), ssin)
         key = (resolved.active, type_dossier)
         held = tx.register.lock(caller.cbe_number, [key]).get(key, [])
         if not held or (period is not None and not overlapping(held, period)):

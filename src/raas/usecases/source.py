@@ -13,18 +13,23 @@ from datetime import date, timedelta
 from typing import Any
 from uuid import uuid4
 
-from raas.authentic_source import StubAuthenticSource
 from raas.clock import today
-from raas.models.errors import CanceledSsin, InvalidData, InvalidReplacement, UnknownSsin
+from raas.models.errors import (
+    CanceledSsin,
+    InvalidData,
+    InvalidReplacement,
+    TransientConflict,
+    UnknownSsin,
+)
+from raas.models.events import Event
 from raas.models.person_csv import CARD_PATTERN as _CARD
 from raas.models.persons import Person, PersonDetails, PersonStatus
 from raas.models.ssin import register_of
 from raas.models.users import normalise_cbe_number
-from raas.persistence.events import Event
-from raas.persistence.uow import TransientConflict, UnitOfWork
-from raas.usecases import UowFactory, retrying
 from raas.usecases.identification import PersonChange, change_person
+from raas.usecases.ports import UnitOfWork, UowFactory
 from raas.usecases.ssins import ResolvedSsin, check_structure, resolve
+from raas.usecases.transactions import retrying
 
 
 @dataclass(frozen=True)
@@ -167,7 +172,7 @@ def replace_in(tx: UnitOfWork, old: str, new: str, *, notify: bool = True) -> Re
     does (lines moved onto it earlier in the same import), the event is recorded all the same.
     """
     check_replacement(old, new)
-    source = StubAuthenticSource(tx.persons)
+    source = tx.source()
     person = replaceable(source.person(old), old, new)
     if person is None:
         return Replacement(old, new, new, done=False)
@@ -215,7 +220,7 @@ def _move(
 def _dimona(uow: UowFactory, ssin: str, employer: str, day: date) -> Dimona:
     with uow() as tx:
         # FOR SHARE: a replacement of the person waits for us, or came first and is followed.
-        resolved = resolve(StubAuthenticSource(tx.persons, lock="share"), ssin)
+        resolved = resolve(tx.source(lock="share"), ssin)
         payload = {"employer": employer, "dimonaDate": day.isoformat()}
         if resolved.replaced:
             payload["requestedSsin"] = ssin
@@ -245,7 +250,7 @@ def update_cards(
                 **{name: number[:40]},
             )
     with uow() as tx:
-        resolved = resolve(StubAuthenticSource(tx.persons, lock="update"), ssin)
+        resolved = resolve(tx.source(lock="update"), ssin)
         tx.person_details.merge([PersonDetails(resolved.active, identity_card, sis_card)])
         tx.commit()
     return resolved.active

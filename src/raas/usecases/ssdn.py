@@ -11,7 +11,6 @@ import ipaddress
 from dataclasses import dataclass, field
 from datetime import date
 
-from raas.authentic_source import StubAuthenticSource
 from raas.models import ssdn
 from raas.models.errors import (
     DomainError,
@@ -23,8 +22,9 @@ from raas.models.persons import Gender, Person, PersonDetails
 from raas.models.phonetic import make_query
 from raas.models.ssdn import AuthorizedUser, Detail, SsdnClient
 from raas.models.users import Role, User, normalise_cbe_number
-from raas.usecases import UowFactory, register
+from raas.usecases import register
 from raas.usecases.identification import search_phonetically
+from raas.usecases.ports import UowFactory
 from raas.usecases.ssins import ResolvedSsin, resolve
 
 # -- registrations (operator CLI) --------------------------------------------------------------
@@ -249,7 +249,7 @@ def identify_person(uow: UowFactory, request: IdentifyPersonRequest) -> ServiceA
 def _by_ssin(uow: UowFactory, request: IdentifyPersonRequest, answer: ServiceAnswer) -> None:
     assert request.ssin is not None
     with uow(autocommit=True) as tx:  # reads of the shared source only
-        resolved = resolve(StubAuthenticSource(tx.persons), request.ssin)
+        resolved = resolve(tx.source(), request.ssin)
         details = tx.person_details.get(resolved.active)
         requested = details if not resolved.replaced else tx.person_details.get(resolved.requested)
     if resolved.replaced:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from raas.authentic_source import AuthenticSource
 from raas.models.errors import CanceledSsin, InvalidSsin, UnknownSsin
 from raas.models.persons import Person, PersonStatus
 from raas.models.ssin import is_valid
+from raas.usecases.ports import AuthenticSource
 
 
 @dataclass(frozen=True)

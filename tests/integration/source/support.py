@@ -12,11 +12,11 @@ from datetime import date
 from sqlalchemy import Engine, select, text
 
 from raas.clock import today
+from raas.models.events import Event
 from raas.models.links import Link
 from raas.models.periods import Period
 from raas.models.ssin import make_ssin
 from raas.models.users import Role, User
-from raas.persistence.events import Event
 from raas.persistence.register import register_lines
 from raas.usecases.links import create_link
 from raas.usecases.register import InscribeItem, inscribe

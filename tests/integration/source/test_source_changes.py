@@ -17,14 +17,14 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.engine import URL
 
-from raas.authentic_source import StubAuthenticSource
 from raas.clock import today
+from raas.models.events import Event
 from raas.models.periods import Period
 from raas.models.persons import PersonStatus
 from raas.models.phonetic import surname_keys
 from raas.models.ssin import Register
-from raas.persistence.events import Event
 from raas.persistence.links import deleted_links
+from raas.persistence.persons import StubAuthenticSource
 from raas.usecases import source
 from raas.usecases.ssins import resolve
 from tests.integration.source.support import (

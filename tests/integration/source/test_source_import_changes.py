@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 
 from raas.clock import today
+from raas.models.events import Event
 from raas.models.persons import PersonStatus
 from raas.models.ssin import make_ssin
-from raas.persistence.events import Event
 from tests.integration.source.support import (
     ORG_1,
     ORG_2,

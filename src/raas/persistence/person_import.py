@@ -1,4 +1,5 @@
-"""Bulk writes into the stub authentic source (`source_persons`): seeding and CSV imports.
+"""Person import: bulk writes into the stub authentic source (`source_persons`), for seeding
+and CSV imports.
 
 Rows go through PostgreSQL COPY into a temporary staging table, then a few set-based statements
 per batch merge them into `source_persons`: one INSERT … SELECT … ON CONFLICT DO NOTHING for the
@@ -12,7 +13,8 @@ Each batch's new surname spellings get their phonetic keys (`index_surnames`): a
 distinct names per batch, computed once each, so the index costs almost nothing here.
 
 Both functions work inside the caller's transaction on a SQLAlchemy `Connection` (psycopg 3) and
-never commit: the caller decides. They never delete a person.
+never commit: the caller decides. They never delete a person. The unit of work offers them as
+`PersonImportRepository`. It has no table of its own: it writes those of `persons`.
 """
 
 from __future__ import annotations
@@ -21,11 +23,11 @@ from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
 from typing import Any
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 
-from raas.models.persons import Person
-from raas.persistence.identification import index_surnames
-from raas.persistence.repositories import person_from_row
+from raas.models.persons import Changes, Person
+from raas.persistence.persons import index_surnames, person_from_row
+from raas.persistence.repository import Repository
 
 _STAGING = "raas_staging_persons"
 # The columns a Person fills; updated_at takes its default (now()).
@@ -98,12 +100,29 @@ _UPDATE_CHANGED = f"""
     SET {", ".join(f"{column} = {value}" for column, value in _WRITTEN.items())},
         updated_at = now()
     FROM {_STAGING} AS s
-    WHERE p.ssin = s.ssin AND p.ssin = ANY(:ssins)
+    WHERE p.ssin = s.ssin AND p.ssin = ANY(%(ssins)s)
     RETURNING p.*
 """
 
-# (before, after) of each stored person a batch changed.
-Changes = list[tuple[Person, Person]]
+
+class PersonImportRepository(Repository):
+    """`copy_persons` and `upsert_persons` in the unit of work's transaction."""
+
+    def copy(
+        self,
+        persons: Iterable[Person],
+        batch: int = 50_000,
+        progress: Callable[[int], None] | None = None,
+    ) -> int:
+        return copy_persons(self._conn, persons, batch, progress)
+
+    def upsert(
+        self,
+        persons: Iterable[Person],
+        changed: Callable[[Changes], None] | None = None,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> tuple[int, int]:
+        return upsert_persons(self._conn, persons, changed, progress)
 
 
 def copy_persons(
@@ -121,7 +140,7 @@ def copy_persons(
     _create_staging(conn)
     for rows in _batches(persons, batch):
         _stage(conn, rows)
-        inserted += conn.execute(text(_INSERT_NEW)).rowcount
+        inserted += conn.exec_driver_sql(_INSERT_NEW).rowcount
         _index(conn, rows, indexed)
         done += len(rows)
         if progress is not None:
@@ -150,7 +169,7 @@ def upsert_persons(
     for rows in _batches(latest.values(), 50_000):
         _stage(conn, rows)
         _index(conn, rows, indexed)
-        inserted += conn.execute(text(_INSERT_FRESH)).rowcount
+        inserted += conn.exec_driver_sql(_INSERT_FRESH).rowcount
         changes = _update_changed(conn)
         updated += len(changes)
         if changes and changed is not None:
@@ -164,10 +183,10 @@ def upsert_persons(
 
 def _update_changed(conn: Connection) -> Changes:
     """Write the staged rows over the stored persons they change; (before, after) of each."""
-    before = {row.ssin: person_from_row(row) for row in conn.execute(text(_LOCK_CHANGED))}
+    before = {row.ssin: person_from_row(row) for row in conn.exec_driver_sql(_LOCK_CHANGED)}
     if not before:
         return []
-    after = conn.execute(text(_UPDATE_CHANGED), {"ssins": list(before)})
+    after = conn.exec_driver_sql(_UPDATE_CHANGED, {"ssins": list(before)})
     return sorted(((before[row.ssin], person_from_row(row)) for row in after), key=_ssin_of)
 
 
@@ -195,22 +214,19 @@ def _create_staging(conn: Connection) -> None:
     """A fresh temporary staging table shaped like source_persons, dropped at commit anyway."""
     # A temp table is private to this session and skips the WAL: cheap to fill and throw away.
     _drop_staging(conn)
-    conn.execute(
-        text(
-            f"CREATE TEMPORARY TABLE {_STAGING} (LIKE source_persons INCLUDING DEFAULTS)"
-            " ON COMMIT DROP"
-        )
+    conn.exec_driver_sql(
+        f"CREATE TEMPORARY TABLE {_STAGING} (LIKE source_persons INCLUDING DEFAULTS) ON COMMIT DROP"
     )
 
 
 def _drop_staging(conn: Connection) -> None:
     """Drop the staging table, so a second bulk write in one transaction starts afresh."""
-    conn.execute(text(f"DROP TABLE IF EXISTS pg_temp.{_STAGING}"))
+    conn.exec_driver_sql(f"DROP TABLE IF EXISTS pg_temp.{_STAGING}")
 
 
 def _stage(conn: Connection, rows: list[tuple[Any, ...]]) -> None:
     """Replace the staging table's content by `rows`, sent with COPY."""
-    conn.execute(text(f"TRUNCATE {_STAGING}"))
+    conn.exec_driver_sql(f"TRUNCATE {_STAGING}")
     # The psycopg 3 connection under SQLAlchemy's: same session, same transaction.
     driver = conn.connection.driver_connection
     assert driver is not None

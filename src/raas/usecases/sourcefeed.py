@@ -13,13 +13,12 @@ from dataclasses import dataclass
 from raas.clock import today
 from raas.models.errors import DomainError
 from raas.models.person_csv import parse_numbered_persons_csv
-from raas.models.persons import Person, PersonDetails, PersonStatus
+from raas.models.persons import Changes, Person, PersonDetails, PersonStatus
 from raas.models.synthetic import generate_persons
-from raas.persistence.source_persons import Changes, copy_persons, upsert_persons
-from raas.persistence.uow import UnitOfWork
-from raas.usecases import UowFactory, retrying
 from raas.usecases.identification import changed_fields, identification_event
+from raas.usecases.ports import UnitOfWork, UowFactory
 from raas.usecases.source import replace_in
+from raas.usecases.transactions import retrying
 
 
 @dataclass(frozen=True)
@@ -88,8 +87,7 @@ def _import(
             events += _record_changes(tx, changes)
 
         # In ssin order: every import locks the persons it changes in the same order.
-        added, updated = upsert_persons(
-            tx.connection,
+        added, updated = tx.person_import.upsert(
             sorted((person for _, person in numbered), key=lambda person: person.ssin),
             changed=record,
             progress=progress,
@@ -142,8 +140,7 @@ def seed(
 ) -> int:
     """Add `count` synthetic persons (the same for the same seed); returns how many were new."""
     with uow() as tx:
-        inserted = copy_persons(
-            tx.connection,
+        inserted = tx.person_import.copy(
             generate_persons(count, seed),
             progress=(lambda done: progress(done, count)) if progress else None,
         )

@@ -24,6 +24,7 @@ from raas.persistence.uow import UnitOfWork
 from raas.services import (
     admin,
     benchmark,
+    bulk,
     identification,
     linkregister,
     register,
@@ -106,6 +107,7 @@ def _endpoint(module: Any, public_url: str) -> Endpoint:
         namespace=app.tns,
         operations=_operation_names(app),
         admin_only=module is admin,
+        fast=bulk.fast_operations(app) if module is register else {},
     )
 
 

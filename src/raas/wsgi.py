@@ -135,6 +135,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             settings.max_xml_depth,
             settings.request_deadline_seconds,
             proxies,
+            settings.max_file_bytes,
         ),
         authenticate=partial(
             usecases.authenticate,

@@ -88,11 +88,12 @@ def inscribe_csv(
         results = iter(answered.result())
         for line in chunk:
             if line.problem is None:
-                row = (str(line.number), *next(results))
+                answer = next(results)
+                row = (str(line.number), *answer, str(answer[2] == "OK").lower())
             else:
                 problem = f"line={line.problem};"
                 values = (line.values[0], line.values[1], "NOK", MALFORMED)
-                row = (str(line.number), *values, _MALFORMED_DESCRIPTION, problem)
+                row = (str(line.number), *values, _MALFORMED_DESCRIPTION, problem, "false")
             writer.writerow(row)
             counts.lines += 1
             if row[3] == "OK":

@@ -4,9 +4,12 @@ A CSV file has a header naming its columns (any order): `ssin`, `typeDossier`, `
 required, `endDate`, `lastName`, `firstName`, `birthDate`, `gender` optional (an empty cell: not
 given). Its result file has one line per inscription, in the same order: the line number, ssin,
 typeDossier and the status Inscribe would answer (`value`, `code`, `description`, and the
-status's `information` as `fieldName=fieldValue;` pairs). A line whose values the request
-schema would refuse (an ssin of 10 digits, a date that is no date) is refused on its own,
-MSG00004.
+status's `information` as `fieldName=fieldValue;` pairs) and whether it was `applied`. A line
+whose values the request schema would refuse (an ssin of 10 digits, a date that is no date) is
+refused on its own, MSG00004.
+
+An XML file holds the same inscriptions as Inscribe's elements, in the namespace and schema
+`InscriptionFile.xsd` publishes; its lines are numbered from 1 in document order.
 """
 
 from __future__ import annotations
@@ -15,7 +18,9 @@ import csv
 import re
 from collections.abc import Iterable, Iterator
 from datetime import date
-from typing import NamedTuple
+from typing import IO, NamedTuple
+
+from lxml import etree
 
 from raas.models.errors import InvalidData
 
@@ -31,7 +36,9 @@ COLUMNS = (
 )
 REQUIRED = COLUMNS[:3]
 PERSON_DATA = COLUMNS[4:]
-RESULT_COLUMNS = ("line", "ssin", "typeDossier", "value", "code", "description", "information")
+RESULT_COLUMNS = (
+    "line", "ssin", "typeDossier", "value", "code", "description", "information", "applied"
+)
 MALFORMED = "MSG00004"
 
 # The request schema's types (services/types.py): what a line must look like to be read at all.
@@ -110,3 +117,44 @@ def _is_date(value: str) -> bool:
         return date.fromisoformat(value).year >= 1
     except ValueError:
         return False
+
+
+FILE_NS = "urn:raas:inscriptionfile:v1"
+_XML_FIELDS = (
+    ("ssin",),
+    ("typeDossier",),
+    ("period", "beginDate"),
+    ("period", "endDate"),
+    ("personData", "lastName"),
+    ("personData", "firstName"),
+    ("personData", "birthDate"),
+    ("personData", "gender"),
+)
+_XML_PATHS = ["/".join(f"{{{FILE_NS}}}{part}" for part in path) for path in _XML_FIELDS]
+
+
+def read_xml(source: IO[bytes], schema: etree.XMLSchema) -> Iterator[Line]:
+    """The inscriptions of an XML inscription file, validated against its schema as they are
+    read; InvalidData when the file is not one (the lines read before it was found are no less
+    to be thrown away: check a whole file before acting on it)."""
+    parser = etree.iterparse(
+        source,
+        events=("end",),
+        tag=f"{{{FILE_NS}}}inscription",
+        schema=schema,
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        huge_tree=False,
+    )
+    number = 0
+    try:
+        for _, element in parser:
+            number += 1
+            values = tuple(element.findtext(path) or "" for path in _XML_PATHS)
+            yield Line(number, values, None)
+            element.clear()
+            while element.getprevious() is not None:  # the tree holds no more than one item
+                del element.getparent()[0]
+    except etree.XMLSyntaxError as error:
+        raise InvalidData(f"the file does not match InscriptionFile.xsd: {error}") from None

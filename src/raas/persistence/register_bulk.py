@@ -35,9 +35,11 @@ from sqlalchemy import Connection, TextClause, text
 from raas.models.persons import Person
 from raas.persistence.repositories import person_from_row
 
-# One item per line: ssin, typeDossier, beginDate, endDate ('' when open), '1' with person data.
+# One item per line: ssin, typeDossier, beginDate, endDate ('' when open), '1' with person data,
+# and optionally its number (else its rank) and what makes it unreadable (a file's line).
 BATCH_ITEMS = """
-    SELECT n, f[1] AS ssin, f[2] AS code, f[3] AS b, f[4] AS e, f[5] = '1' AS pd
+    SELECT COALESCE(CAST(NULLIF(f[6], '') AS bigint), n) AS n, f[1] AS ssin, f[2] AS code,
+           f[3] AS b, f[4] AS e, f[5] = '1' AS pd, NULLIF(f[7], '') AS problem
     FROM (SELECT n, string_to_array(line, E'\\t') AS f
           FROM string_to_table(CAST(:items AS text), E'\\n') WITH ORDINALITY AS l(line, n)
           WHERE line <> '') AS split
@@ -63,12 +65,15 @@ _DECIDED = f"""
 WITH RECURSIVE
     items AS ({{items}}),
     typed AS (
-        SELECT n, ssin, code, b, e, pd, CAST(b AS date) AS b_day,
-               CAST(NULLIF(NULLIF(e, ''), '9999-12-31') AS date) AS e_day
+        SELECT n, ssin, code, b, e, pd, problem,
+               CASE WHEN problem IS NULL THEN CAST(b AS date) END AS b_day,
+               CASE WHEN problem IS NULL
+                    THEN CAST(NULLIF(NULLIF(e, ''), '9999-12-31') AS date) END AS e_day
         FROM items
     ),
     checked AS (
         SELECT t.*, CASE
+            WHEN t.problem IS NOT NULL THEN 'Malformed'
             WHEN NOT ({VALID_SSIN.format(s="t.ssin")}) THEN 'InvalidSsin'
             WHEN t.e_day < t.b_day THEN 'InvalidData'
             WHEN t.code NOT IN (SELECT d.code FROM type_dossiers d WHERE d.cbe_number = :cbe)
@@ -133,6 +138,10 @@ _LOCK = (
     """
 )
 
+# A value a line of a file may hold (anything, when the line is malformed), for a rendering
+# whose fields are quoted (CSV: `"` doubled); no change when `quote` is empty (XML).
+_QUOTED = "replace({value}, CAST(:quote AS text), repeat(CAST(:quote AS text), 2))"
+
 _APPLY = (
     _DECIDED
     + """,
@@ -159,7 +168,7 @@ _APPLY = (
     -- every key's lines are then locked in key order (as the reference path does) and read.
     earlier AS MATERIALIZED (
         SELECT r.ssin, r.type_dossier, r.periods FROM register_lines r
-        WHERE (SELECT bool_or(named > 1) FROM accepted)
+        WHERE (SELECT bool_or(named > 1) FROM accepted) AND CAST(:write AS boolean)
           AND r.cbe_number = :cbe
           AND (r.ssin, r.type_dossier) IN (SELECT active, code FROM accepted)
         ORDER BY r.ssin, r.type_dossier
@@ -170,6 +179,7 @@ _APPLY = (
         SELECT :cbe, active, code, range_agg(daterange(b_day, e_day, '[]'))
         FROM accepted
         WHERE (SELECT count(*) >= 0 FROM earlier)  -- locks in order: the earlier lines first
+          AND CAST(:write AS boolean)
         GROUP BY active, code
         ORDER BY active, code
         ON CONFLICT (cbe_number, ssin, type_dossier)
@@ -184,6 +194,7 @@ _APPLY = (
                || CASE WHEN active <> ssin THEN jsonb_build_object('requestedSsin', ssin)
                        ELSE '{}' END
         FROM accepted
+        WHERE CAST(:write AS boolean)
         ORDER BY n
     ),
     -- Each item's lines after it: the stored lines for the last item of a key, the lines held
@@ -206,13 +217,14 @@ _APPLY = (
     ),
     rendered AS (
         SELECT o.n, o.active, o.ssin, o.final_refusal,
-            format(CAST(:result AS text), o.ssin, o.code,
+            format(CAST(:result AS text), {quoted_ssin}, {quoted_code},
                 CAST(:heads AS jsonb) ->> COALESCE(o.final_refusal,
                                                    CASE WHEN o.active <> o.ssin THEN 'Replaced'
                                                         ELSE 'Done' END),
                 CASE WHEN o.given_info IS NOT NULL THEN o.given_info
                 ELSE CASE COALESCE(o.final_refusal,
                                    CASE WHEN o.active <> o.ssin THEN 'Replaced' END)
+                    WHEN 'Malformed' THEN format(CAST(:info AS text), 'line', {quoted_problem})
                     WHEN 'InvalidSsin' THEN format(CAST(:info AS text), 'ssin', o.ssin)
                     WHEN 'InvalidData' THEN format(CAST(:info AS text), 'beginDate', o.b)
                                               || format(CAST(:info AS text), 'endDate', o.e)
@@ -227,7 +239,10 @@ _APPLY = (
                     ELSE ''
                 END END,
                 CASE WHEN l.text IS NOT NULL THEN format(CAST(:lines AS text), l.text)
-                     ELSE '' END) AS text
+                     ELSE '' END,
+                o.n,
+                CASE WHEN o.final_refusal IS NULL AND CAST(:write AS boolean)
+                     THEN 'true' ELSE 'false' END) AS text
         FROM outcome o LEFT JOIN lines l ON l.n = o.n
     )
     SELECT string_agg(text, '' ORDER BY n) AS results,
@@ -240,19 +255,23 @@ _APPLY = (
     FROM rendered
     """
 )
+for _field in ("ssin", "code", "problem"):
+    _APPLY = _APPLY.replace(f"{{quoted_{_field}}}", _QUOTED.format(value=f"o.{_field}"))
 
 
 @dataclass(frozen=True)
 class Rendering:
     """How each item's result is written (`format()` templates, `%s` in the order given).
 
-    result: ssin, typeDossier, status head (`heads[outcome]`), information, inscriptions;
+    result: ssin, typeDossier, status head (`heads[outcome]`), information, inscriptions, the
+    item's number, whether it was written (`true`/`false`; positional `%6$s` for the last two);
     information: fieldName, fieldValue; lines: the item's lines; line: ssin, typeDossier,
     beginDate, end; end: endDate. `heads` has an entry per outcome: `Done`, `Replaced` and each
     refusal, by the name of its domain error (`InvalidSsin`, `InvalidData`, `UnknownTypeDossier`,
-    `UnknownSsin`, `CanceledSsin`, `PersonDataMismatch`). The values written are digits, dates
-    and typeDossier codes, but for the information the caller renders (`info`): `escape` makes
-    those safe in the rendering's format.
+    `UnknownSsin`, `CanceledSsin`, `PersonDataMismatch`, and `Malformed` for a file's line that
+    cannot be read). The values written are digits, dates and typeDossier codes, but for a
+    malformed line's ssin, typeDossier and problem, whose `quote` is doubled, and for the
+    information the caller renders (`info`), which `escape` makes safe.
     """
 
     result: str
@@ -262,6 +281,7 @@ class Rendering:
     line: str = ""
     end: str = ""
     escape: Callable[[str], str] = str
+    quote: str = ""
 
     def info(self, name: str, value: str) -> str:
         """One `information` pair, rendered as the statement renders its own."""
@@ -319,9 +339,11 @@ class RegisterBulk:
         parameters: dict[str, Any],
         rendering: Rendering,
         refused: Sequence[tuple[int, str, str]] = (),
+        write: bool = True,
     ) -> Applied:
         """Apply the items not refused (`refused`: item, refusal, rendered information): locks,
-        lines, events; nothing written when `closed` is False (run it again)."""
+        lines, events; nothing written when `closed` is False (run it again), nor without
+        `write` (the results say what the items would do)."""
         row = self._conn.execute(
             self._apply,
             {
@@ -339,6 +361,8 @@ class RegisterBulk:
                 "lines": rendering.lines,
                 "line": rendering.line,
                 "end": rendering.end,
+                "quote": rendering.quote,
+                "write": write,
             },
         ).one()
         return Applied(

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import gzip
+from uuid import UUID
+
 from spyne import Application, ByteArray, Integer, ServiceBase
 
 from raas import usecases
@@ -10,6 +13,13 @@ from raas.models.flows import Flow as DomainFlow
 from raas.models.inscriptions import Inscription as DomainInscription
 from raas.models.inscriptions import PersonData as DomainPersonData
 from raas.models.persons import Gender as DomainGender
+from raas.services.inscription_files import (
+    GetInscriptionFileResultRequest,
+    GetInscriptionFileResultResponse,
+    SubmitInscriptionFileRequest,
+    SubmitInscriptionFileResponse,
+    wire_file,
+)
 from raas.services.operation import Call, found, operation, soap_application, status
 from raas.services.status import Kind, code_of
 from raas.services.types import (
@@ -32,6 +42,7 @@ from raas.services.types import (
     required,
     response_fields,
 )
+from raas.usecases import inscription_files as files
 from raas.usecases import notifications, register
 from raas.usecases.ssins import ResolvedSsin
 
@@ -379,6 +390,38 @@ class RegisterService(ServiceBase):
             file=_file(stored.info),
             content=[stored.content],
             voucher=[stored.voucher],
+        )
+
+
+    @operation(SubmitInscriptionFileRequest, SubmitInscriptionFileResponse, Kind.WRITE)
+    def SubmitInscriptionFile(call: Call, request: SubmitInscriptionFileRequest):  # noqa: N802, N805
+        """A file of inscriptions, applied in the background: its batchId, at once."""
+        submitted = files.submit(
+            call.uow,
+            call.caller,
+            b"".join(request.content),
+            request.sha256,
+            request.format,
+            request.mode,
+            request.fileName,
+        )
+        again = {"alreadySubmitted": "true"} if submitted.already else {}
+        return SubmitInscriptionFileResponse(
+            status=status("OK", **again), batchId=str(submitted.batch_id)
+        )
+
+    @operation(GetInscriptionFileResultRequest, GetInscriptionFileResultResponse, Kind.CONSULT)
+    def GetInscriptionFileResult(call: Call, request: GetInscriptionFileResultRequest):  # noqa: N802, N805
+        """Where a file stands; once processed, its result file (gzip-compressed CSV)."""
+        batch = UUID(request.batchId)
+        stored = files.status(call.uow, call.caller, batch)
+        if stored is None:
+            return GetInscriptionFileResultResponse(status=found(None))
+        result = files.result_file(call.uow, call.caller, batch)
+        return GetInscriptionFileResultResponse(
+            status=found([stored]),
+            file=wire_file(stored),
+            result=None if result is None else [gzip.compress(result, 6)],
         )
 
 

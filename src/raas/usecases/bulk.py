@@ -15,6 +15,7 @@ from raas.models.errors import DomainError, InvalidData, PersonDataMismatch
 from raas.models.inscriptions import PersonData, mismatches
 from raas.models.users import User
 from raas.persistence.register_bulk import Applied, RegisterBulk, Rendering
+from raas.persistence.uow import UnitOfWork
 from raas.usecases import UowFactory, retrying
 
 # A replacement committed while a statement waited for a person's lock adds a chain step the
@@ -47,27 +48,42 @@ def _inscribe_items(
     items_sql: str | None,
 ) -> Applied:
     with uow() as tx:
-        bulk = RegisterBulk(tx.connection, *(() if items_sql is None else (items_sql,)))
-        refused: list[tuple[int, str, str]] = []
-        if given is not None:
-            for _ in range(ATTEMPTS):
-                locked = bulk.lock(caller.cbe_number, items)
-                if locked.closed:
-                    break
-            _no_loop(locked.looped)
-            for (n, rank), person in locked.persons.items():
-                error = _person_data_error(given(n, rank), person)
-                if error is not None:
-                    info = "".join(rendering.info(k, v) for k, v in error.information.items())
-                    refused.append((n, type(error).__name__, info))
-        for _ in range(ATTEMPTS):
-            applied = bulk.apply(caller.cbe_number, today(), items, rendering, refused)
-            if applied.closed:
-                break
-        _no_loop(applied.looped)
-        if not applied.closed:
-            raise RuntimeError("the replacement chains kept changing while they were locked")
+        applied = apply_items(tx, caller, items, rendering, given, items_sql)
         tx.commit()
+    return applied
+
+
+def apply_items(
+    tx: UnitOfWork,
+    caller: User,
+    items: dict[str, Any],
+    rendering: Rendering,
+    given: GivenData | None = None,
+    items_sql: str | None = None,
+    write: bool = True,
+) -> Applied:
+    """`inscribe_items` in the caller's transaction, which it neither commits nor retries;
+    without `write`, only the results (what the items would do)."""
+    bulk = RegisterBulk(tx.connection, *(() if items_sql is None else (items_sql,)))
+    refused: list[tuple[int, str, str]] = []
+    if given is not None:
+        for _ in range(ATTEMPTS):
+            locked = bulk.lock(caller.cbe_number, items)
+            if locked.closed:
+                break
+        _no_loop(locked.looped)
+        for (n, rank), person in locked.persons.items():
+            error = _person_data_error(given(n, rank), person)
+            if error is not None:
+                info = "".join(rendering.info(k, v) for k, v in error.information.items())
+                refused.append((n, type(error).__name__, info))
+    for _ in range(ATTEMPTS):
+        applied = bulk.apply(caller.cbe_number, today(), items, rendering, refused, write)
+        if applied.closed:
+            break
+    _no_loop(applied.looped)
+    if not applied.closed:
+        raise RuntimeError("the replacement chains kept changing while they were locked")
     return applied
 
 

@@ -442,7 +442,14 @@ def _register_import(args: argparse.Namespace) -> int:
         print(f"this file (sha256 {sha256}) was sent before: batch {submitted.batch_id}")
     with bar("inscriptions", "lines") as progress:
         finished = files.process_file(
-            engine, submitted.batch_id, cbe, operator.username, result_rendering(), progress
+            engine,
+            submitted.batch_id,
+            cbe,
+            operator.username,
+            result_rendering(),
+            progress,
+            chunk_lines=int(os.environ.get("RAAS_FILE_CHUNK_LINES", files.CHUNK_LINES)),
+            jobs=int(os.environ.get("RAAS_FILE_JOBS", files.JOBS)),
         )
     if finished is None:
         raise CommandError(f"batch {submitted.batch_id} is being processed by a worker")
@@ -473,9 +480,12 @@ def _register_worker(args: argparse.Namespace) -> None:
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
     rendering = result_rendering()
     chunk = int(os.environ.get("RAAS_FILE_CHUNK_LINES", files.CHUNK_LINES))
+    jobs = int(os.environ.get("RAAS_FILE_JOBS", files.JOBS))
     while not stopping.is_set():
         try:
-            files.run_waiting(engine, rendering, stop=stopping.is_set, chunk_lines=chunk)
+            files.run_waiting(
+                engine, rendering, stop=stopping.is_set, chunk_lines=chunk, jobs=jobs
+            )
         except Exception:  # the database went away, a lock was not granted: the next round
             logging.getLogger("raas.files").exception("inscription files: round failed")
         if args.once:

@@ -62,8 +62,9 @@ class Line(NamedTuple):
         return any(self.values[4:])
 
 
-def read_csv(text: Iterable[str]) -> Iterator[Line]:
-    """The lines of a CSV inscription file; InvalidData when its header is not one."""
+def read_csv(text: Iterable[str], check: bool = True) -> Iterator[Line]:
+    """The lines of a CSV inscription file; InvalidData when its header is not one. Without
+    `check`, the lines' values are not checked (`problem` None): to count or read a file through."""
     reader = csv.reader(text)
     header = next(reader, None)
     if header is None:
@@ -87,7 +88,7 @@ def read_csv(text: Iterable[str]) -> Iterator[Line]:
             yield Line(number, ("",) * len(COLUMNS), f"{len(row)} values for {width} columns")
             continue
         values = tuple("" if i is None else row[i] for i in where)
-        yield Line(number, values, problem(values))
+        yield Line(number, values, problem(values) if check else None)
 
 
 def problem(values: tuple[str, ...]) -> str | None:

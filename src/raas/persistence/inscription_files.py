@@ -192,20 +192,21 @@ class InscriptionFileRepository:
         self._set(cbe_number, batch_id, state="PROCESSING", line_count=line_count,
                   started_at=func.now())
 
-    def progress(self, cbe_number: str, batch_id: UUID) -> tuple[int, int, int, int]:
-        """(lines, accepted, refused, last line) of the parts stored so far."""
-        row = self._conn.execute(
+    def parts(self, cbe_number: str, batch_id: UUID) -> list[tuple[int, int, int]]:
+        """(first line, last line, lines) of each part stored so far, in line order."""
+        rows = self._conn.execute(
             select(
-                func.coalesce(func.sum(inscription_file_results.c.lines), 0),
-                func.coalesce(func.sum(inscription_file_results.c.accepted), 0),
-                func.coalesce(func.sum(inscription_file_results.c.refused), 0),
-                func.coalesce(func.max(inscription_file_results.c.last_line), 0),
-            ).where(
+                inscription_file_results.c.first_line,
+                inscription_file_results.c.last_line,
+                inscription_file_results.c.lines,
+            )
+            .where(
                 inscription_file_results.c.cbe_number == cbe_number,
                 inscription_file_results.c.batch_id == batch_id,
             )
-        ).one()
-        return int(row[0]), int(row[1]), int(row[2]), int(row[3])
+            .order_by(inscription_file_results.c.first_line)
+        )
+        return [(row.first_line, row.last_line, row.lines) for row in rows]
 
     def add_part(
         self,

@@ -81,21 +81,30 @@ WITH RECURSIVE
             END AS refusal
         FROM typed t
     ),
-    found (cur, depth, status, next) AS (
-        SELECT p.ssin, 0, p.status, p.replaced_by FROM source_persons p
-        WHERE p.ssin IN (SELECT ssin FROM checked WHERE refusal IS NULL)
-        UNION
-        SELECT p.ssin, f.depth + 1, p.status, p.replaced_by
-        FROM found f JOIN source_persons p ON p.ssin = f.next
-        WHERE f.status = 'REPLACED' AND f.depth < 64
-    ),
-    -- Locked in ssin order, as every writer locks persons: two writers never wait in a cycle.
-    locked AS MATERIALIZED (
+    -- Locked in ssin order, as every writer locks persons (two writers never wait in a cycle):
+    -- the persons named, then the further steps of their replacement chains (read first).
+    named AS MATERIALIZED (
         SELECT p.* FROM source_persons p
-        WHERE p.ssin IN (SELECT cur FROM found)
+        WHERE p.ssin IN (SELECT ssin FROM checked WHERE refusal IS NULL)
         ORDER BY p.ssin
         FOR SHARE
     ),
+    further (cur, depth, status, next) AS (
+        SELECT p.ssin, 1, p.status, p.replaced_by
+        FROM named n JOIN source_persons p ON p.ssin = n.replaced_by
+        WHERE n.status = 'REPLACED'
+        UNION
+        SELECT p.ssin, f.depth + 1, p.status, p.replaced_by
+        FROM further f JOIN source_persons p ON p.ssin = f.next
+        WHERE f.status = 'REPLACED' AND f.depth < 64
+    ),
+    successors AS MATERIALIZED (
+        SELECT p.* FROM source_persons p
+        WHERE p.ssin IN (SELECT cur FROM further) AND p.ssin NOT IN (SELECT ssin FROM named)
+        ORDER BY p.ssin
+        FOR SHARE
+    ),
+    locked AS (SELECT * FROM named UNION ALL SELECT * FROM successors),
     -- A replacement committed while this waited for a lock adds a step the chains lack.
     open_steps AS (
         SELECT count(*) AS steps FROM locked l

@@ -5,8 +5,8 @@ in the background in the sender's organisation, with a result file at the end.
   applied once: the second sending answers the first one's batch id).
 - `process` reads the whole file first (a file that cannot be read is refused, nothing applied),
   then applies it in chunks with `bulk.apply_items`, the set-based InscribeBatch:
-  - mode LINE, each line on its own: a chunk and its part of the result file are one transaction,
-    so a worker that dies resumes after the last chunk it committed;
+  - mode LINE, each line on its own: a chunk and its part of the result file are one transaction
+    (a few chunks at once), so a worker that dies resumes with the lines of no committed chunk;
   - mode FILE, all or none: every chunk in one transaction, committed only when no line was
     refused; otherwise nothing is applied, and the result file says what each line would have
     done (a second, read-only pass). A worker that dies leaves nothing: the file starts again.
@@ -16,11 +16,14 @@ in the background in the sender's organisation, with a result file at the end.
 
 from __future__ import annotations
 
+import bisect
 import gzip
 import hashlib
 import io
 import logging
+from collections import deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
 from uuid import UUID, uuid4
@@ -51,6 +54,7 @@ log = logging.getLogger("raas.files")
 FORMATS = ("CSV", "XML")
 MODES = ("LINE", "FILE")
 CHUNK_LINES = 5000  # lines per statement (and per transaction in mode LINE)
+JOBS = 2  # mode LINE: chunks applied at once (one transaction and connection each)
 _GZIP = b"\x1f\x8b"
 _SCHEMA = etree.XMLSchema(etree.fromstring(schemas()["InscriptionFile.xsd"]))
 
@@ -111,6 +115,7 @@ def process(
     rendering: Rendering,
     progress: Progress | None = None,
     chunk_lines: int = CHUNK_LINES,
+    jobs: int = JOBS,
 ) -> StoredFile:
     """Apply a stored file in its organisation, from where an earlier worker left it."""
     sender = User(file.username, file.cbe_number, Role.CLIENT)
@@ -121,8 +126,8 @@ def process(
         content = files.content(file.cbe_number, file.batch_id)
     if current is None or current.state in ("DONE", "REFUSED") or content is None:
         return current or file
-    try:
-        count = sum(1 for _ in _lines(content, current.format))
+    try:  # the whole file is read before anything is applied: a file is refused whole
+        count = sum(1 for _ in _lines(content, current.format, check=False))
     except InvalidData as error:
         return _finish(uow, current, "REFUSED", str(error))
     if current.state == "RECEIVED":
@@ -135,7 +140,7 @@ def process(
             progress(done, count)
 
     if current.mode == "LINE":
-        _line_by_line(uow, current, content, rendering, chunk_lines, report)
+        _line_by_line(uow, current, content, rendering, chunk_lines, report, jobs)
         return _finish(uow, current, "DONE", None)
     if retrying(lambda: _all_or_none(uow, current, content, rendering, chunk_lines, report)):
         return _finish(uow, current, "DONE", None)
@@ -148,6 +153,7 @@ def run_waiting(
     rendering: Rendering,
     stop: Callable[[], bool] = lambda: False,
     chunk_lines: int = CHUNK_LINES,
+    jobs: int = JOBS,
 ) -> int:
     """Process every file waiting, oldest first, each unless another worker has it; how many
     this worker finished."""
@@ -159,7 +165,7 @@ def run_waiting(
             break
         finished = process_file(
             engine, item.batch_id, item.cbe_number, item.username, rendering,
-            chunk_lines=chunk_lines,
+            chunk_lines=chunk_lines, jobs=jobs,
         )
         done += finished is not None
     return done
@@ -173,6 +179,7 @@ def process_file(
     rendering: Rendering,
     progress: Progress | None = None,
     chunk_lines: int = CHUNK_LINES,
+    jobs: int = JOBS,
 ) -> StoredFile | None:
     """Take the file (None when another worker has it) and process it to its end."""
     uow = partial(UnitOfWork, engine)
@@ -185,7 +192,7 @@ def process_file(
             if stored is None:
                 return None
             log.info("processing inscription file %s", batch_id)
-            finished = process(uow, stored, rendering, progress, chunk_lines)
+            finished = process(uow, stored, rendering, progress, chunk_lines, jobs)
             log.info(
                 "inscription file %s %s: %s lines, %s accepted, %s refused",
                 batch_id, finished.state, finished.line_count, finished.accepted,
@@ -196,22 +203,39 @@ def process_file(
             release(session, batch_id)
 
 
-def _line_by_line(uow, file, content, rendering, chunk_lines, report) -> None:  # type: ignore[no-untyped-def]
+def _line_by_line(uow, file, content, rendering, chunk_lines, report, jobs) -> None:  # type: ignore[no-untyped-def]
+    """Chunks in `jobs` transactions at once (PostgreSQL works on as many cores), each with
+    its part of the result file; the lines of the parts already stored are passed by."""
     with uow() as tx:
-        lines, _, _, last = InscriptionFileRepository(tx.connection).progress(
-            file.cbe_number, file.batch_id
-        )
+        parts = InscriptionFileRepository(tx.connection).parts(file.cbe_number, file.batch_id)
+    firsts = [first for first, _, _ in parts]
+    lines = sum(count for _, _, count in parts)
     report(lines)
-    for chunk in _chunks(_lines(content, file.format), chunk_lines, after=last):
 
-        def one(chunk: list[Line] = chunk) -> int:
+    def done(line: Line) -> bool:
+        at = bisect.bisect_right(firsts, line.number) - 1
+        return at >= 0 and line.number <= parts[at][1]
+
+    def one(chunk: list[Line]) -> int:
+        def attempt() -> int:
             with uow() as tx:
-                part = _apply(tx, file, chunk, rendering, write=True)
+                count = _apply(tx, file, chunk, rendering, write=True)
                 tx.commit()
-            return part
+            return count
 
-        lines += retrying(one)
-        report(lines)
+        return retrying(attempt)
+
+    remaining = (line for line in _lines(content, file.format) if not done(line))
+    with ThreadPoolExecutor(max(1, jobs)) as pool:
+        pending: deque[Future[int]] = deque()
+        for chunk in _chunks(remaining, chunk_lines):
+            pending.append(pool.submit(one, chunk))
+            while len(pending) > jobs:
+                lines += pending.popleft().result()
+                report(lines)
+        while pending:
+            lines += pending.popleft().result()
+            report(lines)
 
 
 def _all_or_none(uow, file, content, rendering, chunk_lines, report) -> bool:  # type: ignore[no-untyped-def]
@@ -282,7 +306,7 @@ def _finish(uow, file: StoredFile, state: str, problem: str | None) -> StoredFil
         return InscriptionFileRepository(tx.connection).get(file.cbe_number, file.batch_id) or file
 
 
-def _lines(content: bytes, format: str) -> Iterator[Line]:  # noqa: A002
+def _lines(content: bytes, format: str, check: bool = True) -> Iterator[Line]:  # noqa: A002
     """The file's lines, read from its bytes (gzip or not); InvalidData when it is not one."""
     raw: io.BufferedIOBase = io.BytesIO(content)
     if content.startswith(_GZIP):
@@ -292,7 +316,7 @@ def _lines(content: bytes, format: str) -> Iterator[Line]:  # noqa: A002
             yield from read_xml(raw, _SCHEMA)
         else:
             text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
-            yield from read_csv(text)
+            yield from read_csv(text, check)
     except (UnicodeDecodeError, OSError, EOFError) as error:
         raise InvalidData(f"the file cannot be read: {error}") from None
     except DomainError:
@@ -301,11 +325,9 @@ def _lines(content: bytes, format: str) -> Iterator[Line]:  # noqa: A002
         raise InvalidData(f"the file cannot be read: {error}") from None
 
 
-def _chunks(lines: Iterator[Line], size: int, after: int = 0) -> Iterator[list[Line]]:
+def _chunks(lines: Iterator[Line], size: int) -> Iterator[list[Line]]:
     chunk: list[Line] = []
     for line in lines:
-        if line.number <= after:
-            continue
         chunk.append(line)
         if len(chunk) == size:
             yield chunk

@@ -52,6 +52,11 @@ FIELD_HELP: dict[str, tuple[str, list[str] | None]] = {
     "keyType": ("e.g. NATIONAL_NUMBER, PASSPORT, SOCIAL_SECURITY, EIDAS", None),
     "maximumResultCount": ("1 to 100 (default 20)", None),
     "linkId": ("a number, from CreateLink or a consultation", None),
+    "content": ("the file to send (its sha256, format and fileName are found from it)", None),
+    "format": ("default: XML for a .xml or .xml.gz file, else CSV", ["CSV", "XML"]),
+    "mode": ("LINE: each line on its own (default); FILE: all lines or none", ["LINE", "FILE"]),
+    "sha256": ("of the file as sent (default: computed)", None),
+    "batchId": ("from SubmitInscriptionFile", None),
 }
 
 
@@ -235,10 +240,31 @@ def _request(args: argparse.Namespace, operation: Operation) -> dict[str, Any]:
     values = {path: getattr(args, path, None) for path, _ in operation.paths()}
     if values.get("inscription"):
         values["inscription"] = [_item(text) for text in values["inscription"]]
+    if operation.name == "SubmitInscriptionFile" and values.get("content"):
+        values.update(_file(Path(values["content"]), values))
     _merge(request, request_of(operation, values))
     if args.ticket:
         request["informationCustomer"] = {"ticket": args.ticket}
     return request
+
+
+def _file(path: Path, values: dict[str, Any]) -> dict[str, Any]:
+    """SubmitInscriptionFile's fields from the file named by --content."""
+    import hashlib
+
+    try:
+        content = path.read_bytes()
+    except OSError as error:
+        print(f"raas client: {error}", file=sys.stderr)
+        raise SystemExit(2) from None
+    xml = path.name.lower().endswith((".xml", ".xml.gz"))
+    return {
+        "content": content,
+        "sha256": values.get("sha256") or hashlib.sha256(content).hexdigest(),
+        "format": values.get("format") or ("XML" if xml else "CSV"),
+        "mode": values.get("mode") or "LINE",
+        "fileName": values.get("fileName") or path.name,
+    }
 
 
 def _has(request: dict[str, Any], path: str) -> bool:

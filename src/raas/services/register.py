@@ -421,7 +421,7 @@ class RegisterService(ServiceBase):
         return GetInscriptionFileResultResponse(
             status=found([stored]),
             file=wire_file(stored),
-            result=None if result is None else [gzip.compress(result, 6)],
+            result=None if result is None else [gzip.compress(result, 6, mtime=0)],
         )
 
 

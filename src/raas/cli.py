@@ -453,15 +453,16 @@ def _register_import(args: argparse.Namespace) -> int:
         )
     if finished is None:
         raise CommandError(f"batch {submitted.batch_id} is being processed by a worker")
-    result = files.result_file(uow, operator, submitted.batch_id)
     output = args.output or args.file.with_name(args.file.name + ".results.csv")
-    if result is not None:
-        output.write_bytes(result)
+    with output.open("wb") as out:
+        result = files.write_result(uow, operator, submitted.batch_id, out)
+    if not result:
+        output.unlink()
     print(
         f"batch {finished.batch_id}: {finished.state}, {finished.line_count} lines, "
         f"{finished.accepted} applied, {finished.refused} refused"
         + (f" ({finished.problem})" if finished.problem else "")
-        + (f"; results in {output}" if result is not None else "")
+        + (f"; results in {output}" if result else "")
     )
     return 0 if finished.state == "DONE" and not finished.refused else 1
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import io
 from uuid import UUID
 
 from spyne import Application, ByteArray, Integer, ServiceBase
@@ -417,11 +418,13 @@ class RegisterService(ServiceBase):
         stored = files.status(call.uow, call.caller, batch)
         if stored is None:
             return GetInscriptionFileResultResponse(status=found(None))
-        result = files.result_file(call.uow, call.caller, batch)
+        result = io.BytesIO()
+        with gzip.GzipFile(fileobj=result, mode="wb", compresslevel=6, mtime=0) as packed:
+            done = files.write_result(call.uow, call.caller, batch, packed)
         return GetInscriptionFileResultResponse(
             status=found([stored]),
             file=wire_file(stored),
-            result=None if result is None else [gzip.compress(result, 6, mtime=0)],
+            result=[result.getvalue()] if done else None,
         )
 
 

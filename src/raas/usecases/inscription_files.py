@@ -26,6 +26,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
+from typing import IO
 from uuid import UUID, uuid4
 
 from lxml import etree
@@ -95,18 +96,18 @@ def status(uow: UowFactory, caller: User, batch_id: UUID) -> StoredFile | None:
         return InscriptionFileRepository(tx.connection).get(caller.cbe_number, batch_id)
 
 
-def result_file(uow: UowFactory, caller: User, batch_id: UUID) -> bytes | None:
-    """The result file (CSV, UTF-8) of a processed file; None until it is DONE or REFUSED."""
+def write_result(uow: UowFactory, caller: User, batch_id: UUID, out: IO[bytes]) -> bool:
+    """Write the result file (CSV, UTF-8) of a processed file to `out`, a part at a time;
+    False, and nothing written, until the file is DONE or REFUSED."""
     with uow() as tx:
         files = InscriptionFileRepository(tx.connection)
         stored = files.get(caller.cbe_number, batch_id)
         if stored is None or stored.state not in ("DONE", "REFUSED"):
-            return None
-        out = io.StringIO()
-        out.write(",".join(RESULT_COLUMNS) + "\n")
+            return False
+        out.write((",".join(RESULT_COLUMNS) + "\n").encode())
         for part in files.results(caller.cbe_number, batch_id):
-            out.write(part)
-    return out.getvalue().encode()
+            out.write(part.encode())
+    return True
 
 
 def process(

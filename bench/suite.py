@@ -22,6 +22,10 @@ Then, for each operation (on the 1,000,000-line set):
 
 Prints one table (throughput, p50/p95/p99, ratios to ceiling and floor, the issue's targets),
 Consult's p95 at 10,000 / 1,000,000 / 10,000,000 lines, and the seed time.
+
+`--files` runs instead the bulk file channel's benchmark (bench/files.py): a 1,000,000-line file
+through SubmitInscriptionFile and `raas register import`, into an empty register and one of
+10,000,000 lines (minutes; not in CI).
 """
 
 from __future__ import annotations
@@ -496,6 +500,10 @@ def main() -> None:
     parser.add_argument("--rebuild", action="store_true", help="build the data sets again")
     parser.add_argument("--capture", type=int, default=300, help="requests captured for floors")
     parser.add_argument("--only", help="comma-separated operation names (default: all)")
+    parser.add_argument("--files", action="store_true",
+                        help="only the bulk file channel: a 1,000,000-line file through "
+                             "SubmitInscriptionFile and raas register import, into an empty "
+                             "register and one of 10,000,000 lines (bench/files.py; minutes)")
     parser.add_argument("--small", action="store_true",
                         help="20,000 persons and lines, one line set, no scale runs: checks "
                              "that every row works (its figures are not the benchmark's)")
@@ -514,6 +522,12 @@ def main() -> None:
     sets = {label: build_lines(server, label, lines, args.rebuild)
             for label, lines in LINE_SETS.items()}
 
+    if args.files:
+        import files
+
+        files.run(server, 20_000 if args.small else 1_000_000, ["submit", "import"],
+                  ["empty"] if args.small else ["empty", "10m"])
+        return
     url = sets["small" if args.small else "1m"]
     settle(url)
     ops = operations(url, client_ssins(url), random.Random(42))

@@ -138,6 +138,37 @@ def _parser() -> argparse.ArgumentParser:
     dimona.add_argument("--date", type=_date, metavar="D", help="YYYY-MM-DD (default: today)")
     dimona.set_defaults(run=_source_dimona)
 
+    register = groups.add_parser("register", help="organisations' registers").add_subparsers(
+        required=True
+    )
+    load = register.add_parser(
+        "import",
+        help="apply a file of inscriptions for an organisation (as SubmitInscriptionFile)",
+        description="Apply a CSV or XML inscription file (gzip allowed) for an organisation, "
+        "with a progress bar; write its result file. A file applied before (same sha256) is "
+        "not applied again.",
+    )
+    load.add_argument("file", type=Path, metavar="FILE")
+    load.add_argument("--cbe-number", required=True, metavar="N", help="KBO/CBE number")
+    load.add_argument(
+        "--format", choices=["CSV", "XML"], help="default: XML when FILE ends in .xml or .xml.gz"
+    )
+    load.add_argument(
+        "--mode",
+        choices=["LINE", "FILE"],
+        default="LINE",
+        help="LINE: each line on its own (default); FILE: all lines or none",
+    )
+    load.add_argument(
+        "--output", type=Path, metavar="RESULTS.csv", help="default: FILE.results.csv"
+    )
+    load.set_defaults(run=_register_import)
+    worker = register.add_parser(
+        "worker", help="process the inscription files sent with SubmitInscriptionFile"
+    )
+    worker.add_argument("--once", action="store_true", help="process what waits, then stop")
+    worker.set_defaults(run=_register_worker)
+
     ssdn = groups.add_parser("ssdn", help="the classic KSZ channel (SSDN)").add_subparsers(
         required=True
     )
@@ -388,6 +419,89 @@ def _ssdn_clients_remove(args: argparse.Namespace) -> None:
 
 
 # -- stub authentic source -------------------------------------------------------------------
+
+
+def _register_import(args: argparse.Namespace) -> int:
+    import hashlib
+
+    from raas.models.users import Role, User, normalise_cbe_number
+    from raas.progress import bar
+    from raas.services.inscription_files import result_rendering
+    from raas.usecases import inscription_files as files
+
+    try:
+        cbe = normalise_cbe_number(args.cbe_number)
+        content = args.file.read_bytes()
+    except (ValueError, OSError) as error:
+        raise CommandError(str(error)) from None
+    name = args.file.name.lower()
+    format_ = args.format or ("XML" if name.endswith((".xml", ".xml.gz")) else "CSV")
+    from raas.persistence.database import make_engine
+    from raas.persistence.uow import UnitOfWork
+
+    engine = make_engine(_migrated_url())
+    uow = partial(UnitOfWork, engine)
+    with uow() as tx:
+        if not tx.type_dossiers.list(cbe):
+            raise CommandError(f"organisation {cbe} has no type dossier: define them first")
+    operator = User("raas register import", cbe, Role.CLIENT)
+    sha256 = hashlib.sha256(content).hexdigest()
+    submitted = files.submit(uow, operator, content, sha256, format_, args.mode, args.file.name)
+    if submitted.already:
+        print(f"this file (sha256 {sha256}) was sent before: batch {submitted.batch_id}")
+    with bar("inscriptions", "lines") as progress:
+        finished = files.process_file(
+            engine,
+            submitted.batch_id,
+            cbe,
+            operator.username,
+            result_rendering(),
+            progress,
+            chunk_lines=int(os.environ.get("RAAS_FILE_CHUNK_LINES", files.CHUNK_LINES)),
+            jobs=int(os.environ.get("RAAS_FILE_JOBS", files.JOBS)),
+        )
+    if finished is None:
+        raise CommandError(f"batch {submitted.batch_id} is being processed by a worker")
+    output = args.output or args.file.with_name(args.file.name + ".results.csv")
+    with output.open("wb") as out:
+        result = files.write_result(uow, operator, submitted.batch_id, out)
+    if not result:
+        output.unlink()
+    print(
+        f"batch {finished.batch_id}: {finished.state}, {finished.line_count} lines, "
+        f"{finished.accepted} applied, {finished.refused} refused"
+        + (f" ({finished.problem})" if finished.problem else "")
+        + (f"; results in {output}" if result else "")
+    )
+    return 0 if finished.state == "DONE" and not finished.refused else 1
+
+
+def _register_worker(args: argparse.Namespace) -> None:
+    import signal
+    import threading
+
+    from raas.persistence.database import service_engine
+    from raas.services.inscription_files import result_rendering
+    from raas.usecases import inscription_files as files
+
+    _migrated_url()
+    engine = service_engine(Settings.from_env())
+    stopping = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    rendering = result_rendering()
+    chunk = int(os.environ.get("RAAS_FILE_CHUNK_LINES", files.CHUNK_LINES))
+    jobs = int(os.environ.get("RAAS_FILE_JOBS", files.JOBS))
+    while not stopping.is_set():
+        try:
+            files.run_waiting(
+                engine, rendering, stop=stopping.is_set, chunk_lines=chunk, jobs=jobs
+            )
+        except Exception:  # the database went away, a lock was not granted: the next round
+            logging.getLogger("raas.files").exception("inscription files: round failed")
+        if args.once:
+            break
+        stopping.wait(2)
+    engine.dispose()
 
 
 def _source_import(args: argparse.Namespace) -> None:
@@ -659,6 +773,11 @@ def _wsdl(args: argparse.Namespace) -> None:
     (args.xsd_dir / "notifications").mkdir(exist_ok=True)
     for name, content in notification_xsd.schemas().items():
         (args.xsd_dir / "notifications" / name).write_bytes(content)
+    from raas import schemas
+
+    (args.xsd_dir / "files").mkdir(exist_ok=True)
+    for name, content in schemas.schemas().items():
+        (args.xsd_dir / "files" / name).write_bytes(content)
     print(f"wrote {args.wsdl_dir}/ and {args.xsd_dir}/")
 
 

@@ -31,6 +31,8 @@ class Settings:
     data_dir: Path = field(default_factory=lambda: default_data_dir())
     public_url: str = "http://127.0.0.1:8080"
     max_body_bytes: int = 2 * 1024 * 1024
+    # SubmitInscriptionFile's requests (a file of a million lines, base64): their own limit.
+    max_file_bytes: int = 128 * 1024 * 1024
     max_xml_depth: int = 64
     auth_cache_seconds: float = 60.0
     pool_size: int = 5
@@ -67,6 +69,7 @@ class Settings:
             data_dir=Path(env["RAAS_DATA_DIR"]) if env.get("RAAS_DATA_DIR") else defaults.data_dir,
             public_url=env.get("RAAS_PUBLIC_URL", defaults.public_url).rstrip("/"),
             max_body_bytes=int(env.get("RAAS_MAX_BODY_BYTES", defaults.max_body_bytes)),
+            max_file_bytes=int(env.get("RAAS_MAX_FILE_BYTES", defaults.max_file_bytes)),
             max_xml_depth=int(env.get("RAAS_MAX_XML_DEPTH", defaults.max_xml_depth)),
             auth_cache_seconds=float(
                 env.get("RAAS_AUTH_CACHE_SECONDS", defaults.auth_cache_seconds)

@@ -5,7 +5,11 @@ from __future__ import annotations
 import os
 import shutil
 import ssl
+import subprocess
+import sys
 import tempfile
+import threading
+from collections.abc import Callable
 from typing import Any
 
 from gunicorn import util
@@ -105,6 +109,7 @@ def serve(
     metrics_dir = tempfile.mkdtemp(prefix="raas-metrics-")
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
     master = os.getpid()
+    stop_file_worker = _file_worker()
     try:
         _run(host, port, workers, certfile, keyfile)
     finally:
@@ -112,7 +117,38 @@ def serve(
         # timeout, crash) it unwinds through this `finally` too. Only the master may remove
         # the directory, or the live workers lose their metrics and the next one cannot boot.
         if os.getpid() == master:
+            stop_file_worker()
             shutil.rmtree(metrics_dir, ignore_errors=True)
+
+
+def _file_worker() -> Callable[[], None]:
+    """`raas register worker` (the inscription files sent with SubmitInscriptionFile) beside
+    the server, started again whenever it ends; the function returned stops it."""
+    stopping = threading.Event()
+    current: list[subprocess.Popen[bytes]] = []
+
+    def supervise() -> None:
+        while not stopping.is_set():
+            current[:] = [
+                subprocess.Popen([sys.executable, "-m", "raas.cli", "register", "worker"])
+            ]
+            while current[0].poll() is None and not stopping.wait(1):
+                pass
+            stopping.wait(2)  # a worker that keeps failing is not restarted in a loop
+
+    threading.Thread(target=supervise, name="file-worker", daemon=True).start()
+
+    def stop() -> None:
+        stopping.set()
+        for process in current:
+            if process.poll() is None:
+                process.terminate()
+                try:
+                    process.wait(10)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+
+    return stop
 
 
 def _run(

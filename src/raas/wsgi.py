@@ -25,6 +25,7 @@ from raas.persistence.uow import UnitOfWork
 from raas.services import (
     admin,
     benchmark,
+    bulk,
     identification,
     linkregister,
     register,
@@ -107,6 +108,7 @@ def _endpoint(module: Any, public_url: str) -> Endpoint:
         namespace=app.tns,
         operations=_operation_names(app),
         admin_only=module is admin,
+        fast=bulk.fast_operations(app) if module is register else {},
     )
 
 
@@ -135,6 +137,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             settings.max_xml_depth,
             settings.request_deadline_seconds,
             proxies,
+            settings.max_file_bytes,
         ),
         authenticate=partial(
             usecases.authenticate,

@@ -29,8 +29,10 @@ from raas.client.operations import OPERATIONS
 from raas.clock import today
 from raas.models.ssin import make_ssin
 from raas.persistence.uow import UnitOfWork
+from raas.services.inscription_files import result_rendering
 from raas.services.status import DESCRIPTIONS
 from raas.usecases import notifications, source
+from raas.usecases.inscription_files import run_waiting
 from tests import world
 from tests.conftest import ROOT, serving
 from tests.world import CLIENT_CBE, PASSWORD
@@ -95,7 +97,9 @@ def recorded(live_app, engine: Engine, users, monkeypatch, capsys, tmp_path):  #
 
 
 @pytest.mark.usefixtures("registry")  # puts back the key types and formats defined here
-def test_every_operation_has_a_committed_example_request_and_response(recorded, users) -> None:
+def test_every_operation_has_a_committed_example_request_and_response(
+    recorded, users, engine, monkeypatch, tmp_path
+) -> None:
     # fmt: off
     run, examples = recorded
     admin, client = users.admin, users.client
@@ -157,6 +161,20 @@ def test_every_operation_has_a_committed_example_request_and_response(recorded, 
     run("GetNotificationFile", client, f"GetNotificationFile --fileId {info['fileId']}",
         note="content and voucher are base64; the voucher holds the sha256 of the content.")
     run("Unsubscribe", client, "Unsubscribe --flow IDENTIFICATION_DATA")
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "inscriptions.csv").write_text(
+        f"ssin,typeDossier,beginDate,endDate\n{PERSON},902,2025-09-01,2025-09-30\n"
+        f"{unknown},902,2025-09-01,\n"
+    )
+    sent = run("SubmitInscriptionFile", client, "SubmitInscriptionFile --content inscriptions.csv",
+               note="The file (base64; CSV here, or XML, gzip or not) with its sha256: the batchId "
+               "comes back at once, the lines are applied in the background.")
+    run_waiting(engine, result_rendering())  # a round of the background worker
+    run("GetInscriptionFileResult", client,
+        f"GetInscriptionFileResult --batchId {sent['batchId']}",
+        note="Once DONE: the result file, gzip-compressed CSV, one status a line (here OK, then "
+        "MSG00005 for the unknown ssin).")
 
     run("ConsultFormats", client, "ConsultFormats --country NL")
     link = run("CreateLink", client,

@@ -12,6 +12,10 @@ too override its fields). A single operation, e.g. Inscribe:
 A batch, InscribeBatch (1 to 1000 items):
   {"inscription": [{"ssin": "85031412302", "typeDossier": "902",
                     "period": {"beginDate": "2025-01-01"}}, ...]}
+A file of any size, InscribeBatch --csv FILE.csv: a header line naming the columns ssin,
+typeDossier, beginDate (required), endDate, lastName, firstName, birthDate, gender (optional),
+then one inscription a line, sent 1000 a request; one result a line is written as CSV (line,
+ssin, typeDossier, value, code, description, information) to standard output or --output.
 """
 
 from __future__ import annotations
@@ -48,6 +52,11 @@ FIELD_HELP: dict[str, tuple[str, list[str] | None]] = {
     "keyType": ("e.g. NATIONAL_NUMBER, PASSPORT, SOCIAL_SECURITY, EIDAS", None),
     "maximumResultCount": ("1 to 100 (default 20)", None),
     "linkId": ("a number, from CreateLink or a consultation", None),
+    "content": ("the file to send (its sha256, format and fileName are found from it)", None),
+    "format": ("default: XML for a .xml or .xml.gz file, else CSV", ["CSV", "XML"]),
+    "mode": ("LINE: each line on its own (default); FILE: all lines or none", ["LINE", "FILE"]),
+    "sha256": ("of the file as sent (default: computed)", None),
+    "batchId": ("from SubmitInscriptionFile", None),
 }
 
 
@@ -74,6 +83,21 @@ def _add_fields(command: argparse.ArgumentParser, operation: Operation) -> None:
                 action="append",
                 metavar="SSIN,TYPEDOSSIER,BEGIN[,END]",
                 help="one item (repeat it; or give the items with --request)",
+            )
+            command.add_argument(
+                "--csv",
+                type=Path,
+                metavar="FILE.csv",
+                help="the items of a CSV file of any size, streamed 1000 a request",
+            )
+            command.add_argument(
+                "--output",
+                type=Path,
+                metavar="RESULTS.csv",
+                help="--csv's results (default: standard output)",
+            )
+            command.add_argument(
+                "--jobs", type=int, default=2, help="--csv's requests under way at once (default 2)"
             )
             continue
         leaf = path.rpartition(".")[2]
@@ -132,6 +156,8 @@ def run(args: argparse.Namespace) -> int:
         return 2
 
     operation: Operation = args.operation
+    if getattr(args, "csv", None) is not None:
+        return _stream(args)
     request = _request(args, operation)
     missing = [path for path, required in operation.paths() if required and not _has(request, path)]
     if missing:
@@ -155,6 +181,58 @@ def run(args: argparse.Namespace) -> int:
     return answer.exit_code
 
 
+def _stream(args: argparse.Namespace) -> int:
+    """InscribeBatch --csv: every line of the file, 1000 a request; exit 0 when all are OK."""
+    import time
+
+    import requests
+
+    from raas.client import core, stream
+    from raas.models.errors import InvalidData
+    from raas.progress import bar
+
+    started = time.perf_counter()
+    try:
+        with args.csv.open("rb") as counted:
+            total = max(0, sum(1 for _ in counted) - 1)  # lines but the header, for the bar
+        output = sys.stdout if args.output is None else args.output.open("w", encoding="utf-8")
+    except OSError as error:
+        print(f"raas client: {error}", file=sys.stderr)
+        return core.USAGE
+    try:
+        with args.csv.open(newline="", encoding="utf-8-sig") as source, bar(
+            "inscriptions", "lines"
+        ) as progress:
+            counts = stream.inscribe_csv(
+                args.url,
+                args.user or "",
+                args.password or "",
+                source,
+                output,
+                jobs=args.jobs,
+                progress=lambda done: progress(done, max(done, total)),
+            )
+    except (OSError, InvalidData) as error:
+        print(f"raas client: {error}", file=sys.stderr)
+        return core.USAGE
+    except requests.RequestException as error:
+        print(f"raas client: {core.unreachable(error)}", file=sys.stderr)
+        return core.UNREACHABLE
+    except stream.BatchFault as error:
+        print(f"raas client: a batch was refused: {error}", file=sys.stderr)
+        return core.FAULT
+    finally:
+        if output is not sys.stdout:
+            output.close()
+    seconds = time.perf_counter() - started
+    print(
+        f"{counts.lines} lines: {counts.accepted} OK, {counts.refused} refused, "
+        f"{seconds:.1f} s ({counts.lines / max(seconds, 1e-9):,.0f} lines/s)",
+        file=sys.stderr,
+    )
+    return 0 if counts.refused == 0 else core.REFUSED
+
+
 def _request(args: argparse.Namespace, operation: Operation) -> dict[str, Any]:
     from raas.client.core import request_of
 
@@ -162,10 +240,31 @@ def _request(args: argparse.Namespace, operation: Operation) -> dict[str, Any]:
     values: dict[str, Any] = {path: getattr(args, path, None) for path, _ in operation.paths()}
     if values.get("inscription"):
         values["inscription"] = [_item(text) for text in values["inscription"]]
+    if operation.name == "SubmitInscriptionFile" and values.get("content"):
+        values.update(_file(Path(values["content"]), values))
     _merge(request, request_of(operation, values))
     if args.ticket:
         request["informationCustomer"] = {"ticket": args.ticket}
     return request
+
+
+def _file(path: Path, values: dict[str, Any]) -> dict[str, Any]:
+    """SubmitInscriptionFile's fields from the file named by --content."""
+    import hashlib
+
+    try:
+        content = path.read_bytes()
+    except OSError as error:
+        print(f"raas client: {error}", file=sys.stderr)
+        raise SystemExit(2) from None
+    xml = path.name.lower().endswith((".xml", ".xml.gz"))
+    return {
+        "content": content,
+        "sha256": values.get("sha256") or hashlib.sha256(content).hexdigest(),
+        "format": values.get("format") or ("XML" if xml else "CSV"),
+        "mode": values.get("mode") or "LINE",
+        "fileName": values.get("fileName") or path.name,
+    }
 
 
 def _has(request: dict[str, Any], path: str) -> bool:

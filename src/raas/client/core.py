@@ -153,7 +153,7 @@ def _part(name: str, value: Any) -> list[str]:
         return table(value)
     if isinstance(value, dict):
         return table([value])
-    if name in {"content", "voucher"}:
+    if name in {"content", "voucher", "result"}:
         raw = base64.b64decode(value)
         return [f"  {name}: {len(raw)} bytes, sha256 {hashlib.sha256(raw).hexdigest()}"]
     return [f"  {name}: {value}"]

@@ -50,6 +50,16 @@ OPERATIONS: dict[str, Operation] = {
             ("ListSubscriptions", "", "your subscriptions"),
             ("ListNotificationFiles", "fromDate toDate", "your notification files"),
             ("GetNotificationFile", "fileId!", "one notification file and its voucher"),
+            (
+                "SubmitInscriptionFile",
+                "fileName format mode sha256 content!",
+                "send a file of inscriptions (CSV or XML, gzip allowed) to apply in the background",
+            ),
+            (
+                "GetInscriptionFileResult",
+                "batchId!",
+                "where a file stands, and its result file once processed",
+            ),
         ),
         *_ops(
             "Identification",

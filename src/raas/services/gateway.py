@@ -16,7 +16,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
 from io import BytesIO
@@ -31,6 +31,7 @@ from raas.metrics import Metrics
 from raas.models.audit_chain import AuditEntry
 from raas.models.errors import AuthenticationFailed, ServiceUnavailable
 from raas.models.users import User
+from raas.schemas import schemas as file_schemas
 from raas.services.documents import ServiceDocuments
 from raas.services.faults import FAULT_CODES, SOAP_ENV, ContractFault, fault_envelope
 from raas.services.notification_xsd import schemas as notification_schemas
@@ -48,8 +49,11 @@ PASSWORD_TEXT = (  # a token type URI, not a password
 _SSIN = re.compile(r"^[0-9]{11}$")
 # Tuples: a server may add to the header list it is given (wsgiref appends Content-Length).
 NOTIFICATION_SCHEMAS = notification_schemas()
+FILE_SCHEMAS = file_schemas()  # the files clients send (InscriptionFile.xsd)
 
 _XML = (("Content-Type", "text/xml; charset=utf-8"),)
+# Operations that carry a whole file: their requests may reach GatewayLimits.max_file_bytes.
+FILE_OPERATIONS = frozenset({"SubmitInscriptionFile"})
 _TEXT = (("Content-Type", "text/plain; charset=utf-8"),)
 
 StartResponse = Callable[..., Any]
@@ -66,6 +70,9 @@ class Endpoint:
     namespace: str
     operations: frozenset[str]
     admin_only: bool
+    # Operations answered without spyne (services/bulk.py), by name: `(call, payload)` gives
+    # the response document, or None to let spyne answer.
+    fast: dict[str, Callable[[Call, etree._Element], bytes | None]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -75,6 +82,8 @@ class GatewayLimits:
     deadline_seconds: float = 0.0  # 0: no limit (tests, one thread per request)
     # Reverse proxies whose X-Forwarded-For names the client (RAAS_TRUSTED_PROXIES), as networks.
     trusted_proxies: tuple[Network, ...] = ()
+    # A request whose SOAPAction is one of FILE_OPERATIONS may be this large (0: max_body_bytes).
+    max_file_bytes: int = 0
 
 
 class RequestDeadline(BaseException):  # noqa: N818 - not an error of the caller's
@@ -150,6 +159,11 @@ class Gateway:
             name = path.removeprefix("/xsd/notifications/")
             if name in NOTIFICATION_SCHEMAS:
                 return _document(start_response, NOTIFICATION_SCHEMAS[name])
+            return _plain(start_response, "404 Not Found", "no such schema\n")
+        if path.startswith("/xsd/files/") and method == "GET":
+            name = path.removeprefix("/xsd/files/")
+            if name in FILE_SCHEMAS:
+                return _document(start_response, FILE_SCHEMAS[name])
             return _plain(start_response, "404 Not Found", "no such schema\n")
         if path.startswith("/xsd/") and method == "GET":
             return self._xsd(path.removeprefix("/xsd/"), start_response)
@@ -236,13 +250,21 @@ class Gateway:
     def _handle(
         self, endpoint: Endpoint, call: Call, environ: dict[str, Any]
     ) -> tuple[str, list[tuple[str, str]], bytes]:
-        raw = self._read_body(environ)
-        envelope = self._parse(raw)
+        # The SOAPAction only chooses the size limit: the body decides the operation, and a
+        # large body of any other operation is refused below.
+        action = environ.get("HTTP_SOAPACTION", "").strip().strip('"').rpartition("/")[2]
+        file = action in FILE_OPERATIONS and self._limits.max_file_bytes > 0
+        raw = self._read_body(environ, self._limits.max_file_bytes if file else None)
+        envelope = self._parse(raw, huge=len(raw) > self._limits.max_body_bytes)
         header, payload = _envelope_parts(envelope)
         name = etree.QName(payload)
         known = name.namespace == endpoint.namespace and name.localname in endpoint.operations
         if known:
             call.operation = name.localname
+        if len(raw) > self._limits.max_body_bytes and call.operation not in FILE_OPERATIONS:
+            raise ContractFault(
+                "MSG00004", f"the request body exceeds {self._limits.max_body_bytes} bytes"
+            )
         call.ssins.extend(_ssins_in(payload))
         # Authenticate first: an anonymous caller learns nothing, not even which operations exist.
         # Failed logins count per (username, client address): behind a trusted reverse proxy the
@@ -259,6 +281,9 @@ class Gateway:
             error = endpoint.schema.error_log.last_error
             assert error is not None  # a failed validation logs why
             raise ContractFault("MSG00004", f"line {error.line}: {error.message}")
+        fast = endpoint.fast.get(call.operation)
+        if fast is not None and (body := fast(call, payload)) is not None:
+            return "200 OK", list(_XML), body
         return self._dispatch(endpoint, call, environ, raw, envelope)
 
     def _dispatch(
@@ -289,8 +314,8 @@ class Gateway:
         headers = [(k, v) for k, v in captured["headers"] if k.lower() != "content-length"]
         return captured["status"], headers, body
 
-    def _read_body(self, environ: dict[str, Any]) -> bytes:
-        limit = self._limits.max_body_bytes
+    def _read_body(self, environ: dict[str, Any], limit: int | None = None) -> bytes:
+        limit = limit or self._limits.max_body_bytes
         try:
             length = int(environ.get("CONTENT_LENGTH") or -1)
         except ValueError:
@@ -306,9 +331,9 @@ class Gateway:
             raise ContractFault("MSG00004", f"the request body exceeds {limit} bytes")
         return raw
 
-    def _parse(self, raw: bytes) -> etree._Element:
+    def _parse(self, raw: bytes, huge: bool = False) -> etree._Element:
         try:
-            root = etree.fromstring(raw, request_parser())
+            root = etree.fromstring(raw, request_parser(huge))
         except etree.XMLSyntaxError as error:
             raise ContractFault(
                 "MSG00004", f"the request is not well-formed XML: {error.msg}"

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import gzip
+import io
 from datetime import date
 from typing import Any
+from uuid import UUID
 
 from spyne import Application, ByteArray, Integer, ServiceBase
 
@@ -13,6 +16,13 @@ from raas.models.flows import Flow as DomainFlow
 from raas.models.inscriptions import Inscription as DomainInscription
 from raas.models.inscriptions import PersonData as DomainPersonData
 from raas.models.persons import Gender as DomainGender
+from raas.services.inscription_files import (
+    GetInscriptionFileResultRequest,
+    GetInscriptionFileResultResponse,
+    SubmitInscriptionFileRequest,
+    SubmitInscriptionFileResponse,
+    wire_file,
+)
 from raas.services.operation import Call, found, operation, soap_application, status
 from raas.services.status import Kind, code_of
 from raas.services.types import (
@@ -35,6 +45,7 @@ from raas.services.types import (
     required,
     response_fields,
 )
+from raas.usecases import inscription_files as files
 from raas.usecases import notifications, register
 from raas.usecases.ssins import ResolvedSsin
 
@@ -394,6 +405,44 @@ class RegisterService(ServiceBase):
             file=_file(stored.info),
             content=[stored.content],
             voucher=[stored.voucher],
+        )
+
+
+    @operation(SubmitInscriptionFileRequest, SubmitInscriptionFileResponse, Kind.WRITE)
+    def SubmitInscriptionFile(  # noqa: N802, N805
+        call: Call, request: SubmitInscriptionFileRequest
+    ) -> SubmitInscriptionFileResponse:
+        """A file of inscriptions, applied in the background: its batchId, at once."""
+        submitted = files.submit(
+            call.uow,
+            call.caller,
+            b"".join(request.content),
+            request.sha256,
+            request.format,
+            request.mode,
+            request.fileName,
+        )
+        again = {"alreadySubmitted": "true"} if submitted.already else {}
+        return SubmitInscriptionFileResponse(
+            status=status("OK", **again), batchId=str(submitted.batch_id)
+        )
+
+    @operation(GetInscriptionFileResultRequest, GetInscriptionFileResultResponse, Kind.CONSULT)
+    def GetInscriptionFileResult(  # noqa: N802, N805
+        call: Call, request: GetInscriptionFileResultRequest
+    ) -> GetInscriptionFileResultResponse:
+        """Where a file stands; once processed, its result file (gzip-compressed CSV)."""
+        batch = UUID(request.batchId)
+        stored = files.status(call.uow, call.caller, batch)
+        if stored is None:
+            return GetInscriptionFileResultResponse(status=found(None))
+        result = io.BytesIO()
+        with gzip.GzipFile(fileobj=result, mode="wb", compresslevel=6, mtime=0) as packed:
+            done = files.write_result(call.uow, call.caller, batch, packed)
+        return GetInscriptionFileResultResponse(
+            status=found([stored]),
+            file=wire_file(stored),
+            result=[result.getvalue()] if done else None,
         )
 
 

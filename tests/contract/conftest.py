@@ -3,6 +3,7 @@ Register of a client with the world's people, and LinkRegister's key types and f
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Callable, Iterator
 from functools import partial
 
@@ -12,6 +13,7 @@ from sqlalchemy import Engine, delete, insert, select
 from zeep.wsse.username import UsernameToken
 
 from raas import usecases
+from raas.client.cli import main
 from raas.models.users import Role
 from raas.persistence.link_formats import link_formats, link_key_types
 from raas.persistence.links import links
@@ -96,3 +98,30 @@ def registry(engine: Engine) -> Iterator[None]:
         conn.execute(delete(link_key_types))
         conn.execute(insert(link_key_types), [dict(row) for row in kept[link_key_types]])
         conn.execute(insert(link_formats), [dict(row) for row in kept[link_formats]])
+
+
+@pytest.fixture()
+def both(register, soap, users, engine):  # type: ignore[no-untyped-def]
+    """The first client's Register (batches) and the second's (single Inscribes), with the
+    same type dossiers."""
+    uow = partial(UnitOfWork, engine)
+    for type_dossier in ("0", "LIVING_WAGE"):
+        usecases.define_type_dossier(uow, OTHER_CBE, type_dossier, type_dossier)
+    return register, soap("Register", users.other)
+
+
+@pytest.fixture()
+def client(engine: Engine, users, live_url, monkeypatch, capsys):  # type: ignore[no-untyped-def]
+    """`client(user, "Operation --option value …")`: (exit code, printed text)."""
+    uow = partial(UnitOfWork, engine)
+    world.load(uow, world.JAN_PEETERS)
+    usecases.define_type_dossier(uow, CLIENT_CBE, "902", "work incapacity")
+    monkeypatch.setenv("RAAS_URL", live_url)
+    monkeypatch.setenv("RAAS_PASSWORD", PASSWORD)
+
+    def run(user: str, command: str) -> tuple[int, str]:
+        monkeypatch.setenv("RAAS_USER", user)
+        code = main(shlex.split(command))
+        return code, capsys.readouterr().out
+
+    return run

@@ -8,6 +8,7 @@ from datetime import date
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
+from tests import world
 from tests.world import ACTIVE
 
 D = date.fromisoformat
@@ -71,3 +72,16 @@ def scrape(live_url: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float
 def delta(before, after, name: str, **labels: str) -> float:  # type: ignore[no-untyped-def]
     key = (name, tuple(sorted(labels.items())))
     return after.get(key, 0.0) - before.get(key, 0.0)
+
+
+# The people a bulk test sends: active, replaced (twice), canceled, unknown, malformed.
+BULK_SSINS = [
+    world.ACTIVE,
+    world.OTHER_PERSON,
+    world.SUCCESSOR,
+    world.MIDDLE,
+    world.REPLACED_TWICE,
+    world.CANCELED,
+    world.UNKNOWN,
+    world.MALFORMED,
+]

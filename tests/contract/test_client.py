@@ -4,23 +4,17 @@ from __future__ import annotations
 
 import json
 import os
-import shlex
 import subprocess
 import sys
-from functools import partial
 
 import pytest
 import zeep
-from sqlalchemy import Engine
 
-from raas import usecases
 from raas.client.cli import main
 from raas.client.operations import OPERATIONS
-from raas.persistence.uow import UnitOfWork
-from tests import world
 from tests.conftest import ROOT
-from tests.world import CLIENT_CBE, PASSWORD
 from tests.world import JAN_PEETERS as PERSON
+from tests.world import PASSWORD
 
 KEY = f"--ssin {PERSON} --typeDossier 902"
 SERVICES = ("Register", "Identification", "LinkRegister", "Admin")
@@ -56,23 +50,6 @@ def test_every_operation_of_the_wsdl_has_a_command_with_every_request_field() ->
         (op.service, op.name): [path for path, _ in op.paths()] for op in OPERATIONS.values()
     }
     assert commands == _wsdl_operations()
-
-
-@pytest.fixture()
-def client(engine: Engine, users, live_url, monkeypatch, capsys):  # type: ignore[no-untyped-def]
-    """`client(user, "Operation --option value …")`: (exit code, printed text)."""
-    uow = partial(UnitOfWork, engine)
-    world.load(uow, PERSON)
-    usecases.define_type_dossier(uow, CLIENT_CBE, "902", "work incapacity")
-    monkeypatch.setenv("RAAS_URL", live_url)
-    monkeypatch.setenv("RAAS_PASSWORD", PASSWORD)
-
-    def run(user: str, command: str) -> tuple[int, str]:
-        monkeypatch.setenv("RAAS_USER", user)
-        code = main(shlex.split(command))
-        return code, capsys.readouterr().out
-
-    return run
 
 
 def test_a_write_prints_its_status_and_lines_and_exits_0(client, users) -> None:

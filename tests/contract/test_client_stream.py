@@ -9,7 +9,7 @@ import pytest
 import zeep
 
 from raas.models.ssin import make_ssin
-from tests.contract.test_client import PERSON, client  # noqa: F401
+from tests.world import JAN_PEETERS as PERSON
 
 OTHER = make_ssin(1962, 11, 2, 56)  # not in the source
 

@@ -22,25 +22,23 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, text
 
-from raas import sourcefeed
 from raas.persistence.uow import UnitOfWork
 from raas.services.inscription_files import result_rendering
+from raas.usecases import sourcefeed
 from raas.usecases.inscription_files import run_waiting
-from tests.contract.conftest import CLIENT_CBE, OTHER_CBE
-from tests.contract.test_register import (  # noqa: F401
+from tests.contract.support import BULK_SSINS as SSINS
+from tests.contract.support import code, information, lines
+from tests.world import (
     ACTIVE,
     CANCELED,
+    CLIENT_CBE,
     MALFORMED,
+    OTHER_CBE,
     OTHER_PERSON,
-    REPLACED,
     SUCCESSOR,
     UNKNOWN,
-    code,
-    information,
-    lines,
-    register,
 )
-from tests.contract.test_register_bulk import SSINS, both  # noqa: F401
+from tests.world import REPLACED_TWICE as REPLACED
 
 HEADER = "ssin,typeDossier,beginDate,endDate,lastName\n"
 

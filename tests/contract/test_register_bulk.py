@@ -11,46 +11,24 @@ import threading
 import time
 from datetime import date, timedelta
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, text
 
-from raas import usecases
-from raas.persistence.uow import UnitOfWork
 from raas.services import bulk
-from tests.contract.conftest import CLIENT_CBE, OTHER_CBE
-from tests.contract.test_gateway_security import envelope, post
-from tests.contract.test_register import (  # noqa: F401
+from tests.contract.raw_soap import envelope, post
+from tests.contract.support import BULK_SSINS as SSINS
+from tests.contract.support import code, information, lines
+from tests.world import (
     ACTIVE,
-    CANCELED,
-    MALFORMED,
-    MIDDLE,
+    CLIENT_CBE,
+    OTHER_CBE,
     OTHER_PERSON,
-    REPLACED,
     SUCCESSOR,
-    UNKNOWN,
-    code,
-    information,
-    lines,
-    register,
 )
 
 ORIGIN = date(2024, 1, 1)
-SSINS = [ACTIVE, OTHER_PERSON, SUCCESSOR, MIDDLE, REPLACED, CANCELED, UNKNOWN, MALFORMED]
 CODES = ["0", "902", "LIVING_WAGE", "UNDEFINED"]
-
-
-@pytest.fixture()
-def both(register, soap, users, engine):  # type: ignore[no-untyped-def]  # noqa: F811
-    """The first client's Register (batches) and the second's (single Inscribes), with the
-    same type dossiers."""
-    from functools import partial
-
-    uow = partial(UnitOfWork, engine)
-    for type_dossier in ("0", "LIVING_WAGE"):
-        usecases.define_type_dossier(uow, OTHER_CBE, type_dossier, type_dossier)
-    return register, soap("Register", users.other)
 
 
 def _period(begin: int, end: int | None) -> dict[str, date | None]:

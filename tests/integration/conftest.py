@@ -38,3 +38,22 @@ def serve(tmp_path: Path) -> Iterator[Callable[..., Served]]:
     for process in started:
         process.terminate()
         process.wait(30)
+
+
+@pytest.fixture()
+def raas(database_url: URL) -> Callable[..., subprocess.CompletedProcess[str]]:
+    """`raas(*args, stdin=...)`: the `raas` command on the test database, as an operator runs it."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RAAS_")}
+    env["RAAS_DATABASE_URL"] = database_url.render_as_string(hide_password=False)
+
+    def run(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "raas.cli", *args],
+            input=stdin,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+    return run

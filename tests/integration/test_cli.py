@@ -21,24 +21,6 @@ from raas.persistence.uow import UnitOfWork
 from tests import world
 
 
-@pytest.fixture()
-def raas(database_url: URL, engine: Engine):  # type: ignore[no-untyped-def]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("RAAS_")}
-    env["RAAS_DATABASE_URL"] = database_url.render_as_string(hide_password=False)
-
-    def run(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "raas.cli", *args],
-            input=stdin,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-
-    return run
-
-
 def _persons(engine: Engine) -> int:
     with engine.connect() as conn:
         return conn.scalar(select(func.count()).select_from(source_persons)) or 0

@@ -9,21 +9,19 @@ from functools import partial
 
 from sqlalchemy import Engine, text
 
-from raas import sourcefeed, usecases
+from raas import usecases
 from raas.models.ssin import make_ssin
 from raas.persistence.uow import UnitOfWork
-from tests.integration.test_cli import raas  # noqa: F401 - fixture
+from tests import world
 
-CBE = "0203201340"
-PERSON = make_ssin(1985, 3, 14, 123)
+CBE = world.CLIENT_CBE
+PERSON = world.JAN_PEETERS
 UNKNOWN = make_ssin(1985, 3, 14, 997)
 
 
 def _setup(engine: Engine) -> None:
     uow = partial(UnitOfWork, engine)
-    persons = "ssin,lastName,firstName,birthDate,gender,status,replacedBy\n"
-    persons += f"{PERSON},Peeters,Jan,1985-03-14,MALE,ACTIVE,\n"
-    assert sourcefeed.import_csv(uow, io.StringIO(persons)).errors == ()
+    world.load(uow, PERSON)
     usecases.define_type_dossier(uow, CBE, "902", "Work incapacity")
 
 

@@ -26,7 +26,7 @@ from raas.models.audit_chain import AuditEntry, ChainedEntry
 from raas.models.errors import TransientConflict
 from raas.models.events import Event
 from raas.models.inscriptions import Inscription, Key
-from raas.models.links import KeyFormat, KeyType, Link, LinkReport, format_for
+from raas.models.links import ANY, KeyFormat, KeyType, Link, LinkReport, format_for
 from raas.models.periods import Period, merge
 from raas.models.persons import Lock, Person, PersonDetails, PersonStatus
 from raas.models.type_dossiers import TypeDossier
@@ -106,7 +106,9 @@ class FakeUnitOfWork:
         self.audit = FakeAudit(state)
         self.register = FakeRegister(state)
         self.events = FakeEvents(state)
-        self.links = FakeLinks(state, db.now)
+        self.links = FakeLinks(state)
+        self.link_formats = FakeLinkFormats(state)
+        self.link_reports = FakeLinkReports(state, db.now)
 
     def __enter__(self) -> Self:
         return self
@@ -384,48 +386,10 @@ class FakeEvents(ports.EventRepository):
 
 
 class FakeLinks(ports.LinkRepository):
-    """Links, key types, formats and reports; no uniqueness rule (LinkExists) is checked."""
+    """The links; no uniqueness rule (LinkExists) is checked."""
 
-    def __init__(self, state: State, now: Callable[[], datetime]) -> None:
+    def __init__(self, state: State) -> None:
         self._state = state
-        self._now = now
-
-    def key_types(self) -> list[KeyType]:
-        return sorted(self._state.key_types.values(), key=lambda t: t.code)
-
-    def has_key_type(self, code: str) -> bool:
-        return code in self._state.key_types
-
-    def define_key_type(self, key_type: KeyType) -> None:
-        self._state.key_types[key_type.code] = key_type
-
-    def formats(self, country: str | None = None) -> list[KeyFormat]:
-        return [
-            f
-            for _, f in sorted(self._state.formats.items())
-            if country is None or f.country in (country, "*")
-        ]
-
-    def normalising(self, country: str) -> tuple[list[KeyFormat], list[str]]:
-        return self.formats(country), sorted(self._state.key_types)
-
-    def format(self, country: str, key_type: str) -> KeyFormat | None:
-        return self._state.formats.get((country, key_type))
-
-    def define_format(self, key_format: KeyFormat) -> None:
-        self._state.formats[key_format.country, key_format.key_type] = key_format
-
-    def renormalise(self, country: str, key_type: str) -> int:
-        # Every link, not only those the format may govern: the others do not change.
-        changed = 0
-        for stored in self._state.links.values():
-            link = stored.link
-            rules = format_for(self.formats(link.country), link.country, link.key_type)
-            key = rules.normalise(stored.key_as_given)
-            if key != link.foreign_key:
-                stored.link = replace(link, foreign_key=key)
-                changed += 1
-        return changed
 
     def add(
         self,
@@ -488,7 +452,67 @@ class FakeLinks(ports.LinkRepository):
     def move(self, old: str, new: str, ticket: UUID) -> tuple[int, int]:
         _not_faked()
 
-    def report(self, link_id: int, cbe_number: str, username: str, reason: str) -> int:
+    def renormalise(self, country: str, key_type: str, formats: list[KeyFormat]) -> int:
+        changed = 0
+        for stored in self._state.links.values():
+            link = stored.link
+            if country not in (ANY, link.country) or key_type not in (ANY, link.key_type):
+                continue
+            key = format_for(formats, link.country, link.key_type).normalise(stored.key_as_given)
+            if key != link.foreign_key:
+                stored.link = replace(link, foreign_key=key)
+                changed += 1
+        return changed
+
+    def _where(self, wanted: Callable[[Link], bool]) -> list[Link]:
+        """The links wanted, by country, key type, beginning of validity (always first), id."""
+        return sorted(
+            (s.link for s in self._state.links.values() if wanted(s.link)),
+            key=lambda k: (
+                k.country,
+                k.key_type,
+                k.validity.begin if k.validity else date.min,
+                k.link_id,
+            ),
+        )
+
+
+class FakeLinkFormats(ports.LinkFormatRepository):
+    def __init__(self, state: State) -> None:
+        self._state = state
+
+    def key_types(self) -> list[KeyType]:
+        return sorted(self._state.key_types.values(), key=lambda t: t.code)
+
+    def has_key_type(self, code: str) -> bool:
+        return code in self._state.key_types
+
+    def define_key_type(self, key_type: KeyType) -> None:
+        self._state.key_types[key_type.code] = key_type
+
+    def formats(self, country: str | None = None) -> list[KeyFormat]:
+        return [
+            f
+            for _, f in sorted(self._state.formats.items())
+            if country is None or f.country in (country, ANY)
+        ]
+
+    def normalising(self, country: str) -> tuple[list[KeyFormat], list[str]]:
+        return self.formats(country), sorted(self._state.key_types)
+
+    def format(self, country: str, key_type: str) -> KeyFormat | None:
+        return self._state.formats.get((country, key_type))
+
+    def define_format(self, key_format: KeyFormat) -> None:
+        self._state.formats[key_format.country, key_format.key_type] = key_format
+
+
+class FakeLinkReports(ports.LinkReportRepository):
+    def __init__(self, state: State, now: Callable[[], datetime]) -> None:
+        self._state = state
+        self._now = now
+
+    def file(self, link_id: int, cbe_number: str, username: str, reason: str) -> int:
         report_id = max(self._state.reports, default=0) + 1
         self._state.reports[report_id] = LinkReport(
             report_id, link_id, cbe_number, reason, self._now()
@@ -502,17 +526,14 @@ class FakeLinks(ports.LinkRepository):
             if open_only is None or open_only != r.closed
         ]
 
-    def get_report(self, report_id: int, *, for_update: bool = False) -> LinkReport | None:
+    def get(self, report_id: int, *, for_update: bool = False) -> LinkReport | None:
         return self._state.reports.get(report_id)
 
-    def close_report(self, report_id: int, username: str, link_deleted: bool) -> None:
+    def close(self, report_id: int, username: str, link_deleted: bool) -> None:
         report = self._state.reports[report_id]
         self._state.reports[report_id] = replace(
             report, closed_at=self._now(), link_deleted=link_deleted
         )
-
-    def _where(self, wanted: Callable[[Link], bool]) -> list[Link]:
-        return [s.link for _, s in sorted(self._state.links.items()) if wanted(s.link)]
 
 
 if TYPE_CHECKING:  # mypy checks that the fakes are what the use cases are written against

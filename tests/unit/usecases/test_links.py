@@ -89,8 +89,9 @@ def test_a_search_without_key_type_normalises_the_key_by_each_key_types_format()
     db = world()
     bsn = link(db, "111.222.333")
     passport = link(db, "111.222.333", key_type="PASSPORT")  # the default keeps the dots
+    undotted = link(db, VALID_BSN, key_type="PASSPORT")
     assert found(db, "111.222.333") == [bsn.link_id, passport.link_id]
-    assert found(db, VALID_BSN) == [bsn.link_id]
+    assert found(db, VALID_BSN) == [bsn.link_id, undotted.link_id]
     assert found(db, "111.222.333", key_type="PASSPORT") == [passport.link_id]
 
 

@@ -68,7 +68,7 @@ def test_an_inscription_is_consulted_back() -> None:
     db = world()
     outcome = inscribe(db, ALICE, item())
     assert periods(outcome) == [JAN]
-    assert not outcome.resolved.replaced  # type: ignore[union-attr]
+    assert outcome.resolved is not None and not outcome.resolved.replaced
     assert lines_of(db) == [("FAMILY", *JAN)]
 
 
@@ -247,8 +247,8 @@ def test_the_lines_hold_exactly_the_days_inscribed_and_lose_exactly_the_days_rem
     inscribed: list[tuple[date, date | None]], cut: tuple[date, date | None]
 ) -> None:
     db = world()
-    for span in inscribed:
-        inscribe(db, ALICE, item(days=span))
+    for each in inscribed:
+        inscribe(db, ALICE, item(days=each))
     lines = periods(consult(db, ALICE, ACTIVE, None, None))
     assert days(lines) == days(inscribed)
     for (_, end), (begin, _) in zip(lines, lines[1:], strict=False):

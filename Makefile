@@ -65,8 +65,12 @@ test: install audit
 	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
+## test-fast: the tests that need neither PostgreSQL nor the HTTP app (tests/unit: the domain, and
+## the use cases on in-memory fakes of their ports), in seconds; a database they reach is nowhere
 test-fast: install
-	$(BIN)/python -m pytest -m "not slow" -q
+	RAAS_TEST_DATABASE_URL=postgresql://nobody@127.0.0.1:1/nowhere \
+	RAAS_DATABASE_URL=postgresql://nobody@127.0.0.1:1/nowhere \
+	$(BIN)/python -m pytest tests/unit -q
 
 ## fuzz: the fuzz suite's long mode (FUZZ_EXAMPLES per operation; CI runs 75)
 FUZZ_EXAMPLES ?= 1000

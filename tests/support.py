@@ -3,6 +3,7 @@ is healthy, its workers, a raw ListTypeDossiers request, requests from a chosen 
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import subprocess
 import time
@@ -54,7 +55,13 @@ class Served:
     port: int
 
     def workers(self) -> list[psutil.Process]:
-        return [p for p in psutil.Process(self.process.pid).children() if p.is_running()]
+        """gunicorn's workers: the master's children but the inscription-file worker."""
+        found = []
+        for child in psutil.Process(self.process.pid).children():
+            with contextlib.suppress(psutil.Error):
+                if child.is_running() and "register" not in child.cmdline()[-2:]:
+                    found.append(child)
+        return found
 
 
 class FromAddress(HTTPAdapter):

@@ -7,6 +7,8 @@ plan an operation's test draws from. `RAAS_FUZZ_EXAMPLES` sets the examples per 
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import os
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -103,6 +105,10 @@ TYPE_DOSSIER = st.sampled_from(CLIENT_TYPE_DOSSIERS)
 ORGANISATION = st.sampled_from([CLIENT_CBE, OTHER_CBE])
 FREE_FLOW = st.sampled_from(["SSIN_REPLACEMENT", "IDENTIFICATION_DATA"])
 NO_DATES = {"fromDate": NONE, "toDate": NONE}
+# A one-line inscription file (SubmitInscriptionFile), sent with its own sha256.
+INSCRIPTION_FILE = (
+    f"ssin,typeDossier,beginDate\n{ACTIVE},{CLIENT_TYPE_DOSSIERS[0]},2024-01-01\n".encode()
+)
 # Every request that must succeed: a timestamp Python can hold.
 SANE = {"timestampSent": NONE | st.datetimes(timezones=st.just(UTC)).map(datetime.isoformat)}
 
@@ -127,6 +133,13 @@ def specs(world: World) -> dict[str, Spec]:
         "Register.ListSubscriptions": Spec(False, {}, FOUND),
         "Register.ListNotificationFiles": Spec(False, NO_DATES, FOUND),
         "Register.GetNotificationFile": Spec(False, {}, frozenset({"MSG00100"})),
+        "Register.SubmitInscriptionFile": Spec(True, {
+            "content": st.just(base64.b64encode(INSCRIPTION_FILE).decode()),
+            "sha256": st.just(hashlib.sha256(INSCRIPTION_FILE).hexdigest()),
+            "format": st.just("CSV"), "mode": st.sampled_from(["LINE", "FILE"]),
+            "fileName": NONE}),
+        "Register.GetInscriptionFileResult": Spec(False, {
+            "batchId": st.uuids().map(str)}, frozenset({"MSG00100"})),
         "Identification.SearchPersonBySsin": Spec(False, {"ssin": st.sampled_from(
             [ACTIVE, OTHER_PERSON, BIS])}),
         "Identification.SearchPersonPhonetically": Spec(False, {

@@ -416,8 +416,8 @@ class RegisterService(ServiceBase):
         submitted = files.submit(
             call.uow,
             call.caller,
-            b"".join(request.content),
-            request.sha256,
+            b"".join(request.content or ()),  # an empty element arrives as None
+            request.sha256 or "",
             request.format,
             request.mode,
             request.fileName,

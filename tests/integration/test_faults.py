@@ -253,7 +253,10 @@ _WRITING = text(
     "SELECT client_port, backend_xid::text, state || ': ' || left(query, 40) "
     "FROM pg_stat_activity "
     "WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_xid IS NOT NULL "
-    "AND query ~* '^\\s*(INSERT INTO|UPDATE|DELETE FROM) register_lines'"
+    # Remove's UPDATE, or one of InscribeBatch's two set-based statements (the person locks,
+    # then the merge), known by their start: pg_stat_activity keeps only their first kilobyte.
+    "AND (query ~* '^\\s*(UPDATE|DELETE FROM) register_lines' "
+    "OR query ~* '^\\s*WITH RECURSIVE\\s+items AS')"
 )
 
 

@@ -120,7 +120,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     """The WSGI application serving /Register, /Identification, /LinkRegister and /Admin."""
     settings = settings or Settings.from_env()
     if engine is None:
-        engine = service_engine(settings)  # the restricted role (README: Row-level security)
+        engine = service_engine(settings)  # the restricted role (docs/security.md)
     # The authentic source: the stub, which keeps its persons in this database.
     uow = partial(UnitOfWork, engine, source=StubAuthenticSource)
     cache = VerificationCache(settings.auth_cache_seconds)

@@ -118,10 +118,12 @@ def _under_load(base: str, act) -> Counter[str]:
     with ThreadPoolExecutor(6) as pool:
         for _ in range(6):
             pool.submit(load.run)
-        time.sleep(1)
-        act()
-        time.sleep(1)
-        load.stop.set()
+        try:
+            time.sleep(1)
+            act()
+            time.sleep(1)
+        finally:  # a failed act() ends the load too, or leaving the pool would wait forever
+            load.stop.set()
     return load.answers
 
 

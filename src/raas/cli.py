@@ -480,6 +480,9 @@ def _register_worker(args: argparse.Namespace) -> None:
     import signal
     import threading
 
+    from sqlalchemy.exc import DBAPIError, DisconnectionError
+
+    from raas.models.errors import ServiceUnavailable
     from raas.persistence.database import service_engine
     from raas.services.inscription_files import result_rendering
     from raas.usecases import inscription_files as files
@@ -496,7 +499,13 @@ def _register_worker(args: argparse.Namespace) -> None:
             files.run_waiting(
                 engine, rendering, stop=stopping.is_set, chunk_lines=chunk, jobs=jobs
             )
-        except Exception:  # the database went away, a lock was not granted: the next round
+        except (ServiceUnavailable, DBAPIError, DisconnectionError) as error:
+            # The database went away (a failover, a restart) or a lock was not granted: one
+            # line, no traceback, and the next round tries again.
+            logging.getLogger("raas.files").warning(
+                "inscription files: round skipped, database unavailable (%s)", type(error).__name__
+            )
+        except Exception:  # a defect of the service's own: its traceback, then the next round
             logging.getLogger("raas.files").exception("inscription files: round failed")
         if args.once:
             break
